@@ -1,0 +1,85 @@
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/Error.hpp"
+#include "core/TcpListener.hpp"
+#include "core/UdpSocket.hpp"
+
+using namespace parley::core;
+
+TEST_CASE("two UDP sockets exchange datagrams on loopback") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::vector<std::string> received;
+  SocketAddress from;
+  {
+    UdpSocket a(&loop, [&](std::span<const uint8_t> d, const SocketAddress& f) {
+      received.emplace_back(d.begin(), d.end());
+      from = f;
+      uv_stop(&loop);
+    });
+    UdpSocket b(&loop, [](std::span<const uint8_t>, const SocketAddress&) {});
+    a.bind(*SocketAddress::parse("127.0.0.1:0"));
+    b.bind(*SocketAddress::parse("127.0.0.1:0"));
+    CHECK(a.localAddress().port() != 0);
+    std::string msg = "hello rtp";
+    CHECK(b.send({reinterpret_cast<const uint8_t*>(msg.data()), msg.size()}, a.localAddress()));
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(received == std::vector<std::string>{"hello rtp"});
+    CHECK(from == b.localAddress());
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE("binding a port in use throws SystemError") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    UdpSocket a(&loop, [](std::span<const uint8_t>, const SocketAddress&) {});
+    a.bind(*SocketAddress::parse("127.0.0.1:0"));
+    UdpSocket b(&loop, [](std::span<const uint8_t>, const SocketAddress&) {});
+    CHECK_THROWS_AS(b.bind(a.localAddress()), SystemError);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE("TCP listener accepts and echoes") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::string got;
+  {
+    std::unique_ptr<TcpConnection> server;
+    TcpListener listener(&loop, [&](std::unique_ptr<TcpConnection> c) {
+      server = std::move(c);
+      server->start([&](std::span<const uint8_t> d) { server->write(d); }, [] {});
+    });
+    listener.listen(*SocketAddress::parse("127.0.0.1:0"));
+    TcpConnection client(&loop);
+    uv_connect_t req;
+    req.data = &client;
+    struct Ctx { TcpConnection* c; std::string* got; uv_loop_t* loop; } ctx{&client, &got, &loop};
+    req.data = &ctx;
+    auto addr = listener.localAddress();
+    uv_tcp_connect(&req, client.handle(), addr.sa(), [](uv_connect_t* r, int status) {
+      auto* c = static_cast<Ctx*>(r->data);
+      REQUIRE(status == 0);
+      c->c->start([c](std::span<const uint8_t> d) {
+        c->got->append(d.begin(), d.end());
+        if (c->got->size() >= 4) uv_stop(c->loop);
+      }, [] {});
+      const std::string ping = "ping";
+      c->c->write({reinterpret_cast<const uint8_t*>(ping.data()), ping.size()});
+    });
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(got == "ping");
+    client.close();
+    if (server) server->close();
+    listener.close();
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+}

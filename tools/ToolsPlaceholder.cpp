@@ -1,0 +1,1 @@
+// Placeholder so the static library has a translation unit until tools/ lands.
