@@ -1,0 +1,94 @@
+#pragma once
+// The call-leg interface: what a session (agent/) sees of a call, whatever carries it — WebRTC,
+// SIP/RTP or a WAV file (DESIGN.md §1). Events go up through CallLegListener, commands go down
+// as methods (STYLE.md "Events up, commands down").
+//
+// Audio shapes, both directions: AudioFrame = 20 ms of 16 kHz mono signed 16-bit PCM (320
+// samples). Inbound, the leg delivers exactly one frame every 20 ms of media time while the call
+// is up — silence or concealment included — so the VAD and STT see a continuous stream.
+// Outbound, the session queues frames (or arbitrary 16 kHz sample runs) in the leg's playout
+// buffer as fast as they come; the leg sends one frame per 20 ms pacer tick.
+//
+// Threading: a leg lives on one loop thread for its whole life; every method must be called, and
+// every listener callback is made, on that thread. Nothing blocks.
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "media/AudioFrame.hpp"
+
+namespace parley::media {
+
+/// A DTMF digit received from the caller (RFC 4733 telephone-event, or a scripted file leg).
+struct DtmfEvent {
+  char digit = 0;      ///< '0'–'9', '*', '#', 'A'–'D'
+  int durationMs = 0;  ///< as far as known when reported (0 if only the start was seen)
+};
+
+/// Why a call ended.
+enum class HangupReason {
+  Local,         ///< hangup() was called
+  Remote,        ///< the other side hung up (BYE, DTLS close, end of the input file)
+  MediaTimeout,  ///< no media for the leg's timeout
+  Error,         ///< transport or setup failure
+};
+
+const char* toString(HangupReason reason) noexcept;
+
+/// Which transport a leg uses (for logs, metrics and call records only; nothing above media/
+/// may branch on it).
+enum class LegKind { File, WebRtc, Sip };
+
+/// Events from a leg to its owner (the session). Callbacks run on the leg's loop thread and must
+/// not destroy the leg synchronously; defer destruction to the next loop iteration.
+class CallLegListener {
+ public:
+  virtual ~CallLegListener() = default;
+  /// The media path is up: inbound frames will follow, outbound audio will be sent.
+  virtual void onLegConnected() {}
+  /// 20 ms of caller audio (16 kHz mono s16). Exactly one per 20 ms of media time.
+  virtual void onLegAudio(const AudioFrame& frame) = 0;
+  /// A DTMF digit from the caller; once per key press.
+  virtual void onLegDtmf(const DtmfEvent& event) = 0;
+  /// The outbound playout buffer ran empty after playing audio (the agent finished speaking).
+  virtual void onLegPlayoutDrained() {}
+  /// The call is over. Last callback; no audio is delivered after it.
+  virtual void onLegHangup(HangupReason reason) = 0;
+};
+
+/// Commands from the session to a leg.
+class CallLeg {
+ public:
+  virtual ~CallLeg() = default;
+
+  /// Sets the owner that receives events (borrowed back-reference; may be null to detach).
+  virtual void setListener(CallLegListener* listener) = 0;
+  /// Starts media. Control path: may throw core::Error on a setup failure.
+  virtual void start() = 0;
+
+  /// Queues one 20 ms frame of agent audio. Returns false if the playout buffer is full (the
+  /// frame is dropped; agent output is droppable).
+  virtual bool sendAudio(const AudioFrame& frame) = 0;
+  /// Queues 16 kHz mono samples of any length (TTS chunks). Returns samples accepted.
+  virtual size_t sendSamples(std::span<const int16_t> samples) = 0;
+  /// Marks the end of an utterance so a partial last frame is padded and sent.
+  virtual void endOfUtterance() = 0;
+  /// Drops every queued outbound sample (barge-in). Audio stops within one frame. Returns the
+  /// number of 16 kHz samples that will never be played.
+  virtual size_t flushAudio() = 0;
+  /// Outbound audio still queued, in ms.
+  virtual int queuedAudioMs() const = 0;
+  /// 16 kHz samples actually sent to the caller since start (for "what was really said").
+  virtual uint64_t playedSamples() const = 0;
+
+  /// Sends a DTMF digit to the far end (RFC 4733 on RTP legs). `durationMs` ≥ 40.
+  virtual void sendDtmf(char digit, int durationMs = 100) = 0;
+  /// Ends the call; onLegHangup(Local) follows. Idempotent.
+  virtual void hangup() = 0;
+
+  virtual LegKind kind() const = 0;
+  /// Stable id for logs and call records.
+  virtual const std::string& id() const = 0;
+};
+
+}  // namespace parley::media
