@@ -149,3 +149,20 @@ TEST_CASE("Sequence and timestamp unwrapping across wrap-around and reordering")
   CHECK(t.unwrap(0xFFFFFE00u) == 0xFFFFFE00LL);
   CHECK(t.unwrap(0x100u) == 0x100000100LL);
 }
+
+TEST_CASE("RTP parses real PCMU packets captured from a baresip call") {
+  auto packets = test::readHexPackets("baresip_pcmu.rtphex");
+  REQUIRE(packets.size() == 20);
+  auto first = RtpPacket::parse(packets[0]);
+  REQUIRE(first);
+  CHECK(first->marker());  // start of the talkspurt
+  for (size_t i = 0; i < packets.size(); ++i) {
+    auto p = RtpPacket::parse(packets[i]);
+    REQUIRE(p);
+    CHECK(p->payloadType() == 0);
+    CHECK(p->payload().size() == 160);
+    CHECK(p->ssrc() == first->ssrc());
+    CHECK(p->sequenceNumber() == static_cast<uint16_t>(first->sequenceNumber() + i));
+    CHECK(p->timestamp() == first->timestamp() + 160 * i);
+  }
+}
