@@ -1,0 +1,137 @@
+#include "media/Vad.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "core/Error.hpp"
+
+namespace parley::media {
+
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+constexpr int kDecimatedRate = 4000;
+constexpr size_t kMinLag = kDecimatedRate / 400;  // 400 Hz
+constexpr size_t kMaxLag = kDecimatedRate / 60;   // ~60 Hz
+static_assert(kMaxLag + 80 <= 148, "decimation buffer must hold a frame plus the longest lag");
+}  // namespace
+
+Vad::Vad(const VadConfig& config) : config_(config) {
+  if (config.sampleRate != 8000 && config.sampleRate != 16000)
+    throw core::Error("vad: sample rate must be 8000 or 16000, got " +
+                      std::to_string(config.sampleRate));
+  frameSamples_ = static_cast<size_t>(config.sampleRate / 50);
+  hangoverFrames_ = std::max(1, config.hangoverMs / 20);
+  // RBJ cookbook band-pass (constant 0 dB peak gain) centred on √(200·3400) ≈ 825 Hz with the
+  // bandwidth spanning 200–3400 Hz (≈ 4.1 octaves).
+  const double f0 = std::sqrt(200.0 * 3400.0);
+  const double bw = std::log2(3400.0 / 200.0);
+  const double w0 = 2 * kPi * f0 / config.sampleRate;
+  const double alpha = std::sin(w0) * std::sinh(std::log(2.0) / 2 * bw * w0 / std::sin(w0));
+  const double a0 = 1 + alpha;
+  coef_ = {alpha / a0, 0.0, -alpha / a0, -2 * std::cos(w0) / a0, (1 - alpha) / a0};
+  reset();
+}
+
+void Vad::reset() noexcept {
+  x1_ = x2_ = y1_ = y2_ = 0;
+  dec_.fill(0);
+  decCount_ = 0;
+  historyCount_ = historyNext_ = 0;
+  smoothDb_ = floorDb_ = -100;
+  snrDb_ = voicing_ = 0;
+  speechLike_ = speaking_ = false;
+  recent_ = 0;
+  sinceSpeech_ = 0;
+  event_ = Event::None;
+}
+
+double Vad::bandEnergyDb(std::span<const int16_t> frame) noexcept {
+  const auto [b0, b1, b2, a1, a2] = coef_;
+  (void)b1;  // zero for a band-pass
+  const size_t step = static_cast<size_t>(config_.sampleRate / kDecimatedRate);
+  const size_t decN = frameSamples_ / step;
+  // Keep the last kMaxLag decimated samples of the previous frame in front.
+  std::copy(dec_.begin() + static_cast<std::ptrdiff_t>(decN),
+            dec_.begin() + static_cast<std::ptrdiff_t>(decN + kMaxLag), dec_.begin());
+  double sum = 0;
+  double acc = 0;
+  size_t k = 0;
+  for (size_t i = 0; i < frameSamples_; ++i) {
+    double x = frame[i];
+    double y = b0 * x + b2 * x2_ - a1 * y1_ - a2 * y2_;
+    x2_ = x1_;
+    x1_ = x;
+    y2_ = y1_;
+    y1_ = y;
+    sum += y * y;
+    acc += y;
+    if ((i + 1) % step == 0) {
+      dec_[kMaxLag + k++] = static_cast<float>(acc / double(step));
+      acc = 0;
+    }
+  }
+  decCount_ = kMaxLag + k;
+  double ms = sum / double(frameSamples_);
+  return ms <= 1e-9 ? -100.0 : 10 * std::log10(ms / (32768.0 * 32768.0));
+}
+
+double Vad::voicing() const noexcept {
+  // Normalised cross-correlation of the current frame with itself `lag` samples earlier.
+  const float* cur = dec_.data() + kMaxLag;
+  const size_t n = decCount_ - kMaxLag;
+  double e0 = 0;
+  for (size_t i = 0; i < n; ++i) e0 += double(cur[i]) * cur[i];
+  if (e0 <= 1e-6) return 0;
+  double best = 0;
+  for (size_t lag = kMinLag; lag <= kMaxLag; ++lag) {
+    double c = 0, e1 = 0;
+    const float* past = cur - lag;
+    for (size_t i = 0; i < n; ++i) {
+      c += double(cur[i]) * past[i];
+      e1 += double(past[i]) * past[i];
+    }
+    if (e1 > 1e-6) best = std::max(best, c / std::sqrt(e0 * e1));
+  }
+  return best;
+}
+
+bool Vad::process(std::span<const int16_t> frame) noexcept {
+  event_ = Event::None;
+  if (frame.size() != frameSamples_) return speaking_;
+  const double e = bandEnergyDb(frame);
+  // Smooth lightly before taking the minimum so one quiet frame does not pull the floor down.
+  smoothDb_ = historyCount_ == 0 ? e : 0.7 * smoothDb_ + 0.3 * e;
+  history_[historyNext_] = smoothDb_;
+  historyNext_ = (historyNext_ + 1) % kFloorWindowFrames;
+  historyCount_ = std::min(historyCount_ + 1, kFloorWindowFrames);
+  floorDb_ = *std::min_element(history_.begin(),
+                               history_.begin() + static_cast<std::ptrdiff_t>(historyCount_));
+  snrDb_ = e - floorDb_;
+  voicing_ = 0;
+  speechLike_ = false;
+  if (e > config_.minLevelDbfs) {
+    if (snrDb_ >= config_.snrDb) {
+      speechLike_ = true;
+    } else if (snrDb_ >= config_.voicedSnrDb) {
+      voicing_ = voicing();
+      speechLike_ = voicing_ >= config_.voicingThreshold;
+    }
+  }
+  recent_ = ((recent_ << 1) | (speechLike_ ? 1 : 0)) & 0x7;
+  const int votes = (recent_ & 1) + ((recent_ >> 1) & 1) + ((recent_ >> 2) & 1);
+  if (speechLike_)
+    sinceSpeech_ = 0;
+  else
+    ++sinceSpeech_;
+  if (!speaking_ && votes >= kOnsetFrames) {
+    speaking_ = true;
+    event_ = Event::Onset;
+  } else if (speaking_ && sinceSpeech_ >= hangoverFrames_) {
+    speaking_ = false;
+    event_ = Event::Offset;
+  }
+  return speaking_;
+}
+
+}  // namespace parley::media
