@@ -33,7 +33,13 @@ void routeLwsLogs() {
 }
 }  // namespace
 
-WsClientContext::WsClientContext(uv_loop_t* loop) : loop_(loop), slot_(new lws_context*(nullptr)) {
+WsClientContext::WsClientContext(uv_loop_t* loop)
+    : loop_(loop), slot_(new lws_context*(nullptr)), reaper_(loop, [this] {
+        // Second and later loop turns after shutdown(): lws's handles have had their close
+        // callbacks, so the second destroy completes (and nulls *slot_).
+        if (++reaperTicks_ >= 2 && *slot_) lws_context_destroy(*slot_);
+        if (!*slot_) reaper_.stop();
+      }) {
   routeLwsLogs();
   lws_context_creation_info info{};
   info.port = CONTEXT_PORT_NO_LISTEN;
@@ -61,7 +67,10 @@ WsClientContext::~WsClientContext() {
 void WsClientContext::shutdown() {
   if (shuttingDown_) return;
   shuttingDown_ = true;
-  if (*slot_) lws_context_destroy(*slot_);
+  if (*slot_) {
+    lws_context_destroy(*slot_);
+    reaper_.start(0, 1);
+  }
 }
 
 }  // namespace parley::dialog

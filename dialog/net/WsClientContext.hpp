@@ -5,8 +5,11 @@
 // loop thread and share it between every session on that loop. Loop-thread only.
 //
 // Teardown is asynchronous, as libuv requires: call shutdown(), keep running the loop until
-// closed() is true (lws closes its uv handles), then destroy this object.
+// closed() is true, then destroy this object. (With a foreign loop lws needs lws_context_destroy
+// twice: once to close its uv handles, once after they closed; shutdown() arranges both.)
 #include <uv.h>
+
+#include "core/Timer.hpp"
 
 struct lws_context;
 
@@ -36,6 +39,8 @@ class WsClientContext {
  private:
   uv_loop_t* loop_;
   lws_context** slot_;  ///< heap cell lws nulls when destruction completes (info.pcontext)
+  core::Timer reaper_;  ///< finishes the destruction once lws's uv handles have closed
+  int reaperTicks_ = 0;
   bool shuttingDown_ = false;
 };
 
