@@ -14,6 +14,18 @@ constexpr int kDecimatedRate = 4000;
 constexpr size_t kMinLag = kDecimatedRate / 400;  // 400 Hz
 constexpr size_t kMaxLag = kDecimatedRate / 60;   // ~60 Hz
 static_assert(kMaxLag + 80 <= 148, "decimation buffer must hold a frame plus the longest lag");
+
+/// RBJ cookbook band-pass (constant 0 dB peak gain) from `lo` to `hi` Hz:
+/// {b0, b1, b2, a1, a2} normalised by a0.
+std::array<double, 5> bandPass(double lo, double hi, int rate) {
+  const double f0 = std::sqrt(lo * hi);
+  const double bw = std::log2(hi / lo);
+  const double w0 = 2 * kPi * f0 / rate;
+  const double alpha = std::sin(w0) * std::sinh(std::log(2.0) / 2 * bw * w0 / std::sin(w0));
+  const double a0 = 1 + alpha;
+  return {alpha / a0, 0.0, -alpha / a0, -2 * std::cos(w0) / a0, (1 - alpha) / a0};
+}
+
 }  // namespace
 
 Vad::Vad(const VadConfig& config) : config_(config) {
@@ -22,19 +34,21 @@ Vad::Vad(const VadConfig& config) : config_(config) {
                       std::to_string(config.sampleRate));
   frameSamples_ = static_cast<size_t>(config.sampleRate / 50);
   hangoverFrames_ = std::max(1, config.hangoverMs / 20);
-  // RBJ cookbook band-pass (constant 0 dB peak gain) centred on √(200·3400) ≈ 825 Hz with the
-  // bandwidth spanning 200–3400 Hz (≈ 4.1 octaves).
-  const double f0 = std::sqrt(200.0 * 3400.0);
-  const double bw = std::log2(3400.0 / 200.0);
-  const double w0 = 2 * kPi * f0 / config.sampleRate;
-  const double alpha = std::sin(w0) * std::sinh(std::log(2.0) / 2 * bw * w0 / std::sin(w0));
-  const double a0 = 1 + alpha;
-  coef_ = {alpha / a0, 0.0, -alpha / a0, -2 * std::cos(w0) / a0, (1 - alpha) / a0};
+  coef_ = bandPass(200, 3400, config.sampleRate);
+  constexpr std::array<std::array<double, 2>, kSubbands> kEdges = {
+      {{200, 500}, {500, 1000}, {1000, 2000}, {2000, 3400}}};
+  for (size_t b = 0; b < kSubbands; ++b)
+    bands_[b].coef = bandPass(kEdges[b][0], kEdges[b][1], config.sampleRate);
   reset();
 }
 
 void Vad::reset() noexcept {
   x1_ = x2_ = y1_ = y2_ = 0;
+  for (auto& b : bands_) {
+    b.x1 = b.x2 = b.y1 = b.y2 = 0;
+    b.smooth = b.floor = -100;
+  }
+  subbandSnrDb_ = 0;
   dec_.fill(0);
   decCount_ = 0;
   historyCount_ = historyNext_ = 0;
@@ -96,10 +110,40 @@ double Vad::voicing() const noexcept {
   return best;
 }
 
+double Vad::subbandSnr(std::span<const int16_t> frame) noexcept {
+  double best = -100;
+  for (auto& b : bands_) {
+    const auto [b0, b1, b2, a1, a2] = b.coef;
+    (void)b1;
+    double sum = 0;
+    for (size_t i = 0; i < frameSamples_; ++i) {
+      double x = frame[i];
+      double y = b0 * x + b2 * b.x2 - a1 * b.y1 - a2 * b.y2;
+      b.x2 = b.x1;
+      b.x1 = x;
+      b.y2 = b.y1;
+      b.y1 = y;
+      sum += y * y;
+    }
+    double ms = sum / double(frameSamples_);
+    double e = ms <= 1e-9 ? -100.0 : 10 * std::log10(ms / (32768.0 * 32768.0));
+    // Same floor tracker as the broad band; history_ index/count are shared and advanced by
+    // process() after this call.
+    b.smooth = historyCount_ == 0 ? e : 0.7 * b.smooth + 0.3 * e;
+    b.history[historyNext_] = b.smooth;
+    const size_t n = std::min(historyCount_ + 1, kFloorWindowFrames);
+    b.floor =
+        *std::min_element(b.history.begin(), b.history.begin() + static_cast<std::ptrdiff_t>(n));
+    best = std::max(best, e - b.floor);
+  }
+  return best;
+}
+
 bool Vad::process(std::span<const int16_t> frame) noexcept {
   event_ = Event::None;
   if (frame.size() != frameSamples_) return speaking_;
   const double e = bandEnergyDb(frame);
+  subbandSnrDb_ = subbandSnr(frame);
   // Smooth lightly before taking the minimum so one quiet frame does not pull the floor down.
   smoothDb_ = historyCount_ == 0 ? e : 0.7 * smoothDb_ + 0.3 * e;
   history_[historyNext_] = smoothDb_;
@@ -111,7 +155,7 @@ bool Vad::process(std::span<const int16_t> frame) noexcept {
   voicing_ = 0;
   speechLike_ = false;
   if (e > config_.minLevelDbfs) {
-    if (snrDb_ >= config_.snrDb) {
+    if (snrDb_ >= config_.snrDb || subbandSnrDb_ >= config_.subbandSnrDb) {
       speechLike_ = true;
     } else if (snrDb_ >= config_.voicedSnrDb) {
       voicing_ = voicing();
