@@ -288,3 +288,25 @@ TEST_CASE("jitter buffer with G.711 at 30 ms ptime delivers 20 ms frames") {
   CHECK(normal > 50);
   CHECK(jb.stats().lost == 0);
 }
+
+TEST_CASE("jitter buffer: stats are exported as metrics") {
+  parley::core::MetricsRegistry registry;
+  JitterBufferMetrics metrics(registry);
+  MarkerDecoder dec;
+  JitterBuffer jb(dec, {}, &metrics);
+  std::array<uint8_t, 1> p = {1};
+  AudioFrame f;
+  for (int i = 0; i < 100; ++i) {
+    if (i != 50)
+      jb.insert(1, static_cast<uint16_t>(i), static_cast<uint32_t>(i * 160), p, i * 20 * kMs);
+    jb.pull(f);
+  }
+  jb.insert(1, 3, 3 * 160, p, 0);  // late
+  CHECK(metrics.packets.value() == 99);
+  CHECK(metrics.lost.value() == 1);
+  CHECK(metrics.late.value() == 1);
+  CHECK(metrics.concealedMs.value() >= 20);
+  CHECK(metrics.delaySeconds.count() >= 1);
+  auto text = registry.renderPrometheus();
+  CHECK(text.find("parley_jitter_lost_packets_total 1") != std::string::npos);
+}
