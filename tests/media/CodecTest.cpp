@@ -49,7 +49,7 @@ TEST_CASE("Opus encodes 20 ms frames that decode straight to 16 kHz") {
   CHECK(outRms / inRms == doctest::Approx(1.0).epsilon(0.2));
 }
 
-TEST_CASE("Opus: digital silence uses the pre-encoded silence packet, DTX sends nothing") {
+TEST_CASE("Opus: digital silence uses the pre-encoded silence packet - DTX sends nothing") {
   OpusAudioEncoder enc;
   OpusAudioDecoder dec;
   std::array<uint8_t, OpusAudioEncoder::kMaxPacket> pkt{};

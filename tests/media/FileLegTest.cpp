@@ -93,7 +93,7 @@ TEST_CASE("file leg plays a 48 kHz stereo WAV as 16 kHz frames and records the a
   CHECK(diff == 0);  // right (agent) echoes left (caller) exactly
 }
 
-TEST_CASE("file leg: flush stops agent audio within one frame; hangup is local and idempotent") {
+TEST_CASE("file leg: flush stops agent audio within one frame - hangup is local and idempotent") {
   FileLeg leg(FileLegOptions{.trailingSilenceMs = -1});
   EchoSession session;
   struct Quiet : CallLegListener {

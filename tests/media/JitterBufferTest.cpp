@@ -195,7 +195,7 @@ TEST_CASE("jitter buffer: a sender clock 1% slow is absorbed by stretching") {
   CHECK(maxDelay <= 200);
 }
 
-TEST_CASE("jitter buffer: silence after a long gap, then re-primes (DTX / talkspurts)") {
+TEST_CASE("jitter buffer: silence after a long gap - then re-primes (DTX / talkspurts)") {
   Harness h;
   for (int i = 0; i < 10; ++i) {
     h.put(static_cast<uint16_t>(i), 5, i * 20);

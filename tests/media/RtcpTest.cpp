@@ -67,7 +67,7 @@ TEST_CASE("RTCP parses real compounds captured from a baresip call") {
   CHECK_FALSE(RtcpSenderReport::parse((*b)[0]));  // wrong type
 }
 
-TEST_CASE("RTCP writer output parses back: SR with blocks, RR, SDES, BYE") {
+TEST_CASE("RTCP writer output parses back: SR with blocks - RR - SDES - BYE") {
   std::array<uint8_t, 512> buf{};
   RtcpWriter w(buf);
   RtcpSenderReport sr;
@@ -134,7 +134,7 @@ TEST_CASE("RTCP compound parse rejects malformed input") {
   CHECK_FALSE(RtcpSdes::parse((*s)[0]));
 }
 
-TEST_CASE("receiver stats: loss, fraction lost, wrap-around and jitter (RFC 3550 A.1/A.3/A.8)") {
+TEST_CASE("receiver stats: loss - fraction lost - wrap-around and jitter (RFC 3550 A.1/A.3/A.8)") {
   constexpr int64_t kMs = 1'000'000;
   ReceiverStats st(8000);
   uint16_t seq = 65500;
@@ -180,7 +180,7 @@ TEST_CASE("receiver stats: probation and a restarted sender") {
   CHECK(st.received() == 1);
 }
 
-TEST_CASE("RTCP sender: SR when sending, RR when not, every ~5 s, CNAME always, BYE at end") {
+TEST_CASE("RTCP sender: SR when sending - RR when not - every ~5 s - CNAME always - BYE at end") {
   core::ManualClock clock(
       std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000)));
   RtcpSender sender(RtcpSenderConfig{.ssrc = 77, .cname = "parley-x", .clockRate = 8000}, clock);

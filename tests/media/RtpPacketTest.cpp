@@ -9,7 +9,7 @@
 
 using namespace parley::media;
 
-TEST_CASE("RTP parses real PCMA packets captured by sipp (g711a.pcap, 30 ms ptime)") {
+TEST_CASE("RTP parses real PCMA packets captured by sipp (g711a.pcap - 30 ms ptime)") {
   auto packets = test::readHexPackets("sipp_g711a.rtphex");
   REQUIRE(packets.size() == 60);
   auto first = RtpPacket::parse(packets[0]);
@@ -34,7 +34,7 @@ TEST_CASE("RTP parses real PCMA packets captured by sipp (g711a.pcap, 30 ms ptim
   }
 }
 
-TEST_CASE("RTP serialize → parse round trip with CSRCs, one-byte extensions and padding") {
+TEST_CASE("RTP serialize → parse round trip with CSRCs - one-byte extensions and padding") {
   std::array<uint32_t, 2> csrcs = {0x11111111, 0x22222222};
   std::array<uint8_t, 1> audioLevel = {0x85};
   std::array<uint8_t, 3> absSend = {1, 2, 3};
@@ -77,7 +77,7 @@ TEST_CASE("RTP serialize → parse round trip with CSRCs, one-byte extensions an
   CHECK(count == 2);
 }
 
-TEST_CASE("RTP two-byte extensions are chosen for ids > 14 or long data, and parse back") {
+TEST_CASE("RTP two-byte extensions are chosen for ids > 14 or long data - and parse back") {
   std::vector<uint8_t> big(20, 0xAB);
   std::array<uint8_t, 0> empty{};
   std::array<RtpExtensionElement, 2> ext = {RtpExtensionElement{200, big},

@@ -49,7 +49,7 @@ TEST_CASE("telephone-event: real sipp captures give exactly one digit each (3 en
   }
 }
 
-TEST_CASE("telephone-event: two presses of the same key are two digits; reorder is not") {
+TEST_CASE("telephone-event: two presses of the same key are two digits - reorder is not") {
   auto five = test::readHexPackets("sipp_dtmf_2833_5.rtphex");
   DtmfReceiver rx;
   std::string digits;

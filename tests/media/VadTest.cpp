@@ -21,7 +21,7 @@ void vowel(std::vector<int16_t>& f, int rate, int index, double amp) {
 }
 }  // namespace
 
-TEST_CASE("VAD: onset within 60 ms of a vowel in noise, offset after the hangover") {
+TEST_CASE("VAD: onset within 60 ms of a vowel in noise - offset after the hangover") {
   for (int rate : {16000, 8000}) {
     Vad vad(VadConfig{.sampleRate = rate});
     std::mt19937 rng(1);
@@ -57,7 +57,7 @@ TEST_CASE("VAD: onset within 60 ms of a vowel in noise, offset after the hangove
   }
 }
 
-TEST_CASE("VAD: a single click does not start speech; silence and wrong sizes are ignored") {
+TEST_CASE("VAD: a single click does not start speech - silence and wrong sizes are ignored") {
   Vad vad;
   std::vector<int16_t> f(320, 0);
   for (int i = 0; i < 50; ++i) CHECK_FALSE(vad.process(f));
