@@ -10,6 +10,7 @@ namespace parley::media {
 
 namespace {
 constexpr double kPi = 3.14159265358979323846;
+constexpr int kAnalysisRate = 8000;  // covers the 200–3400 Hz speech band at half the work
 constexpr int kDecimatedRate = 4000;
 constexpr size_t kMinLag = kDecimatedRate / 400;  // 400 Hz
 constexpr size_t kMaxLag = kDecimatedRate / 60;   // ~60 Hz
@@ -34,16 +35,14 @@ Vad::Vad(const VadConfig& config) : config_(config) {
                       std::to_string(config.sampleRate));
   frameSamples_ = static_cast<size_t>(config.sampleRate / 50);
   hangoverFrames_ = std::max(1, config.hangoverMs / 20);
-  coef_ = bandPass(200, 3400, config.sampleRate);
   constexpr std::array<std::array<double, 2>, kSubbands> kEdges = {
       {{200, 500}, {500, 1000}, {1000, 2000}, {2000, 3400}}};
   for (size_t b = 0; b < kSubbands; ++b)
-    bands_[b].coef = bandPass(kEdges[b][0], kEdges[b][1], config.sampleRate);
+    bands_[b].coef = bandPass(kEdges[b][0], kEdges[b][1], kAnalysisRate);
   reset();
 }
 
 void Vad::reset() noexcept {
-  x1_ = x2_ = y1_ = y2_ = 0;
   for (auto& b : bands_) {
     b.x1 = b.x2 = b.y1 = b.y2 = 0;
     b.smooth = b.floor = -100;
@@ -60,34 +59,57 @@ void Vad::reset() noexcept {
   event_ = Event::None;
 }
 
-double Vad::bandEnergyDb(std::span<const int16_t> frame) noexcept {
-  const auto [b0, b1, b2, a1, a2] = coef_;
-  (void)b1;  // zero for a band-pass
-  const size_t step = static_cast<size_t>(config_.sampleRate / kDecimatedRate);
-  const size_t decN = frameSamples_ / step;
-  // Keep the last kMaxLag decimated samples of the previous frame in front.
+double Vad::analyse(std::span<const int16_t> frame) noexcept {
+  const size_t pair = static_cast<size_t>(config_.sampleRate / kAnalysisRate);  // 1 or 2
+  const size_t n = frameSamples_ / pair;                                        // 160
+  const size_t decN = n / 2;                                                    // 80 at 4 kHz
+  // Keep the last kMaxLag decimated samples of the previous frame in front for pitch lags.
   std::copy(dec_.begin() + static_cast<std::ptrdiff_t>(decN),
             dec_.begin() + static_cast<std::ptrdiff_t>(decN + kMaxLag), dec_.begin());
-  double sum = 0;
+  std::array<double, kSubbands> sums{};
+  double broad = 0;
   double acc = 0;
   size_t k = 0;
-  for (size_t i = 0; i < frameSamples_; ++i) {
-    double x = frame[i];
-    double y = b0 * x + b2 * x2_ - a1 * y1_ - a2 * y2_;
-    x2_ = x1_;
-    x1_ = x;
-    y2_ = y1_;
-    y1_ = y;
-    sum += y * y;
-    acc += y;
-    if ((i + 1) % step == 0) {
-      dec_[kMaxLag + k++] = static_cast<float>(acc / double(step));
+  for (size_t i = 0; i < n; ++i) {
+    double x = pair == 2 ? 0.5 * (double(frame[2 * i]) + double(frame[2 * i + 1])) : frame[i];
+    double ysum = 0;
+    for (size_t b = 0; b < kSubbands; ++b) {
+      Band& f = bands_[b];
+      double y = f.coef[0] * x + f.coef[2] * f.x2 - f.coef[3] * f.y1 - f.coef[4] * f.y2;
+      f.x2 = f.x1;
+      f.x1 = x;
+      f.y2 = f.y1;
+      f.y1 = y;
+      sums[b] += y * y;
+      ysum += y;
+    }
+    broad += ysum * ysum;
+    acc += ysum;
+    if (i % 2 == 1) {
+      dec_[kMaxLag + k++] = static_cast<float>(acc / 2);
       acc = 0;
     }
   }
   decCount_ = kMaxLag + k;
-  double ms = sum / double(frameSamples_);
-  return ms <= 1e-9 ? -100.0 : 10 * std::log10(ms / (32768.0 * 32768.0));
+  auto toDb = [&](double sum) {
+    double ms = sum / double(n);
+    return ms <= 1e-9 ? -100.0 : 10 * std::log10(ms / (32768.0 * 32768.0));
+  };
+  double best = -100;
+  const size_t filled = std::min(historyCount_ + 1, kFloorWindowFrames);
+  for (size_t b = 0; b < kSubbands; ++b) {
+    Band& f = bands_[b];
+    double e = toDb(sums[b]);
+    // Same floor tracker as the broad band; the history index/count are shared and advanced by
+    // process() after this call.
+    f.smooth = historyCount_ == 0 ? e : 0.7 * f.smooth + 0.3 * e;
+    f.history[historyNext_] = f.smooth;
+    f.floor = *std::min_element(f.history.begin(),
+                                f.history.begin() + static_cast<std::ptrdiff_t>(filled));
+    best = std::max(best, e - f.floor);
+  }
+  subbandSnrDb_ = best;
+  return toDb(broad);
 }
 
 double Vad::voicing() const noexcept {
@@ -110,40 +132,10 @@ double Vad::voicing() const noexcept {
   return best;
 }
 
-double Vad::subbandSnr(std::span<const int16_t> frame) noexcept {
-  double best = -100;
-  for (auto& b : bands_) {
-    const auto [b0, b1, b2, a1, a2] = b.coef;
-    (void)b1;
-    double sum = 0;
-    for (size_t i = 0; i < frameSamples_; ++i) {
-      double x = frame[i];
-      double y = b0 * x + b2 * b.x2 - a1 * b.y1 - a2 * b.y2;
-      b.x2 = b.x1;
-      b.x1 = x;
-      b.y2 = b.y1;
-      b.y1 = y;
-      sum += y * y;
-    }
-    double ms = sum / double(frameSamples_);
-    double e = ms <= 1e-9 ? -100.0 : 10 * std::log10(ms / (32768.0 * 32768.0));
-    // Same floor tracker as the broad band; history_ index/count are shared and advanced by
-    // process() after this call.
-    b.smooth = historyCount_ == 0 ? e : 0.7 * b.smooth + 0.3 * e;
-    b.history[historyNext_] = b.smooth;
-    const size_t n = std::min(historyCount_ + 1, kFloorWindowFrames);
-    b.floor =
-        *std::min_element(b.history.begin(), b.history.begin() + static_cast<std::ptrdiff_t>(n));
-    best = std::max(best, e - b.floor);
-  }
-  return best;
-}
-
 bool Vad::process(std::span<const int16_t> frame) noexcept {
   event_ = Event::None;
   if (frame.size() != frameSamples_) return speaking_;
-  const double e = bandEnergyDb(frame);
-  subbandSnrDb_ = subbandSnr(frame);
+  const double e = analyse(frame);
   // Smooth lightly before taking the minimum so one quiet frame does not pull the floor down.
   smoothDb_ = historyCount_ == 0 ? e : 0.7 * smoothDb_ + 0.3 * e;
   history_[historyNext_] = smoothDb_;

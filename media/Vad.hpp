@@ -78,17 +78,16 @@ class Vad {
   /// Formant sub-bands: 200–500, 500–1000, 1000–2000, 2000–3400 Hz.
   static constexpr size_t kSubbands = 4;
 
-  double bandEnergyDb(std::span<const int16_t> frame) noexcept;
-  /// Updates every sub-band (energy, floor) and returns the best SNR among them.
-  double subbandSnr(std::span<const int16_t> frame) noexcept;
+  /// One pass over the frame at 8 kHz (16 kHz input is first averaged in pairs): filters the
+  /// four sub-bands, updates their floors, fills the 4 kHz copy for voicing, and returns the
+  /// broadband (sum of sub-bands, 200–3400 Hz) energy in dBFS. Sets subbandSnrDb_.
+  double analyse(std::span<const int16_t> frame) noexcept;
   double voicing() const noexcept;
 
   VadConfig config_;
   size_t frameSamples_;
   int hangoverFrames_;
   // Band-pass biquad state (direct form I) and coefficients.
-  std::array<double, 5> coef_{};
-  double x1_ = 0, x2_ = 0, y1_ = 0, y2_ = 0;
   // 4 kHz decimated copy of the band-passed frame, plus the previous frame's tail so pitch lags
   // up to 16 ms reach back across the frame boundary.
   static constexpr size_t kDecimatedMax = 80 + 68;  // one frame at 4 kHz + the longest pitch lag
