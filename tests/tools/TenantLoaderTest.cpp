@@ -1,0 +1,140 @@
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "TestSupport.hpp"
+#include "core/Error.hpp"
+#include "tools/TenantLoader.hpp"
+#include "tools/names/PhoneticMatcher.hpp"
+
+using namespace parley::tools;
+using parley::core::ConfigError;
+
+namespace {
+
+const char* kMinimal = R"(id: mini
+display_name: Mini
+time_zone: Europe/Paris
+hours:
+  monday: "09:00-12:00"
+services:
+  - id: cut
+    duration_minutes: 30
+staff:
+  - id: ann
+    name: Ann
+    services: [cut]
+)";
+
+// Loads `text` and returns the error message ("" if it loaded).
+std::string errorOf(const std::string& text) {
+  try {
+    loadTenantText(text, "t.yaml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("the demo tenant loads as the issue describes it") {
+  auto t = test::demoTenant();
+  CHECK(t->id == "demo");
+  CHECK(t->displayName == "Maple Street Dental");
+  CHECK(t->timeZoneName == "America/New_York");
+  REQUIRE(t->zone != nullptr);
+  CHECK(t->phoneNumbers == std::vector<std::string>{"+15550100100"});
+  CHECK(t->hours[1] == std::vector<TimeRange>{{540, 1020}});  // Monday 9–17
+  CHECK(t->hours[5] == std::vector<TimeRange>{{540, 1020}});  // Friday
+  CHECK(t->hours[6] == std::vector<TimeRange>{{540, 780}});   // Saturday 9–13
+  CHECK(t->hours[0].empty());                                 // Sunday closed
+  REQUIRE(t->services.size() == 4);
+  auto minutesOf = [&](const char* id) { return t->findService(id)->duration.count(); };
+  CHECK(minutesOf("checkup") == 30);
+  CHECK(minutesOf("cleaning") == 60);
+  CHECK(minutesOf("whitening") == 90);
+  CHECK(minutesOf("consultation") == 20);
+  for (const auto& s : t->services) CHECK(s.bufferAfter.count() == 10);
+  REQUIRE(t->staff.size() == 3);
+  CHECK(t->findStaff("Dr. Katherine Lee")->services ==
+        std::vector<std::string>{"checkup", "consultation", "whitening"});
+  CHECK(t->findStaff("Dr. Omar Haddad")->services ==
+        std::vector<std::string>{"checkup", "consultation"});
+  CHECK(t->findStaff("Sam Rivera")->services == std::vector<std::string>{"cleaning", "whitening"});
+  CHECK(t->findStaff("sam rivera")->role == "hygienist");
+  CHECK(t->staffNames != nullptr);
+  CHECK(!t->greeting.empty());
+  CHECK(!t->systemPrompt.empty());
+}
+
+TEST_CASE("a minimal tenant gets defaults") {
+  auto t = loadTenantText(kMinimal, "mini.yaml");
+  CHECK(t.booking.minLead.count() == 60);
+  CHECK(t.booking.slotStep.count() == 15);
+  CHECK(t.booking.store == "sqlite");
+  CHECK(t.language == "en-US");
+  CHECK(t.services[0].name == "cut");
+  CHECK(t.greeting.find("Mini") != std::string::npos);
+}
+
+TEST_CASE("tenant errors name the file, line, key and reason") {
+  auto e = errorOf(std::string(kMinimal) + "colour: blue\n");
+  CHECK(e.find("t.yaml:13") != std::string::npos);
+  CHECK(e.find("colour") != std::string::npos);
+  CHECK(e.find("unknown key") != std::string::npos);
+
+  std::string bad = kMinimal;
+  bad.replace(bad.find("Europe/Paris"), 12, "Mars/Olympus");
+  e = errorOf(bad);
+  CHECK(e.find("t.yaml:3: time_zone") != std::string::npos);
+  CHECK(e.find("IANA") != std::string::npos);
+
+  bad = kMinimal;
+  bad.replace(bad.find("09:00-12:00"), 11, "12:00-09:00");
+  e = errorOf(bad);
+  CHECK(e.find("hours.monday") != std::string::npos);
+  CHECK(e.find("ends before it starts") != std::string::npos);
+
+  bad = kMinimal;
+  bad.replace(bad.find("duration_minutes: 30"), 20, "duration_minutes: soon");
+  e = errorOf(bad);
+  CHECK(e.find("t.yaml:8: services[0].duration_minutes") != std::string::npos);
+
+  bad = kMinimal;
+  bad.replace(bad.find("[cut]"), 5, "[perm]");
+  e = errorOf(bad);
+  CHECK(e.find("staff[0].services[0]") != std::string::npos);
+  CHECK(e.find("unknown service 'perm'") != std::string::npos);
+
+  e = errorOf("id: x\n");
+  CHECK(e.find("display_name") != std::string::npos);
+  CHECK(e.find("is required") != std::string::npos);
+
+  e = errorOf("id: [unclosed\n");
+  CHECK(e.find("invalid YAML") != std::string::npos);
+
+  bad = std::string(kMinimal) + "phone_numbers: [\"555-0100\"]\n";
+  CHECK(errorOf(bad).find("E.164") != std::string::npos);
+
+  bad = std::string(kMinimal) + "closed_dates: [\"2025-02-30\"]\n";
+  CHECK(errorOf(bad).find("closed_dates[0]") != std::string::npos);
+
+  bad = std::string(kMinimal) + "booking:\n  path: ../../etc/passwd\n";
+  CHECK(errorOf(bad).find("booking.path") != std::string::npos);
+}
+
+TEST_CASE("a tenant folder rejects duplicate ids and DIDs, and routes by DID") {
+  test::TempDir dir;
+  std::ofstream(dir.file("a.yaml")) << kMinimal << "phone_numbers: [\"+15550000001\"]\n";
+  auto d = TenantDirectory::loadDir(dir.path());
+  CHECK(d.byId("mini") != nullptr);
+  CHECK(d.byPhoneNumber("+15550000001")->id == "mini");
+  CHECK(d.byPhoneNumber("+15550000002") == nullptr);
+  std::ofstream(dir.file("b.yaml")) << kMinimal;
+  CHECK_THROWS_AS(TenantDirectory::loadDir(dir.path()), ConfigError);
+  CHECK_THROWS_AS(TenantDirectory::loadDir(dir.file("missing")), ConfigError);
+  auto shipped =
+      TenantDirectory::loadDir(std::filesystem::path(PARLEY_SOURCE_DIR) / "config/tenants");
+  CHECK(shipped.byPhoneNumber("+15550100100")->id == "demo");
+}

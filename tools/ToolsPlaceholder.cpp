@@ -1,1 +1,0 @@
-// Placeholder so the static library has a translation unit until tools/ lands.
