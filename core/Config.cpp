@@ -194,7 +194,7 @@ Config Config::load(const ConfigSchema& schema, const std::optional<std::filesys
 Config Config::loadText(const ConfigSchema& schema, std::string_view yamlText,
                         const std::string& sourceName, const EnvLookup& env) {
   Config cfg;
-  for (const auto& k : schema.keys()) cfg.values_[k.path] = Value{k.defaultValue, "default", &k};
+  for (const auto& k : schema.keys()) cfg.values_[k.path] = Value{k.defaultValue, "default", k.secret};
 
   YAML::Node root;
   try {
@@ -240,7 +240,7 @@ Config Config::loadText(const ConfigSchema& schema, std::string_view yamlText,
           }
           text = expandEnv(text, env, path, where);
           if (auto err = checkValue(*key, text); err) throw ConfigError(path, where, *err);
-          cfg.values_[path] = Value{text, where, key};
+          cfg.values_[path] = Value{text, where, key->secret};
         }
       };
   if (root.IsMap()) walk(root, "");
@@ -256,7 +256,7 @@ Config Config::loadText(const ConfigSchema& schema, std::string_view yamlText,
       std::string where = "env " + name;
       std::string text = trim(*v);
       if (auto err = checkValue(k, text); err) throw ConfigError(k.path, where, *err);
-      cfg.values_[k.path] = Value{text, where, &k};
+      cfg.values_[k.path] = Value{text, where, k.secret};
       break;  // the PARLEY_ name wins over aliases
     }
   }
@@ -283,7 +283,7 @@ const std::string& Config::sourceOf(std::string_view path) const { return at(pat
 std::string Config::describe() const {
   std::string out;
   for (const auto& [path, v] : values_) {
-    bool secret = v.key && v.key->secret;
+    bool secret = v.secret;
     out += path + " = " + (secret ? (v.text.empty() ? "" : "***") : v.text) + " (" + v.source + ")\n";
   }
   return out;

@@ -79,7 +79,7 @@ class Config {
   struct Value {
     std::string text;  ///< canonical string form
     std::string source;
-    const ConfigKey* key = nullptr;
+    bool secret = false;  ///< copied from the key: the schema need not outlive the Config
   };
   const Value& at(std::string_view path) const;
   std::map<std::string, Value, std::less<>> values_;

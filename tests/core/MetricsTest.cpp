@@ -19,7 +19,7 @@ TEST_CASE("counters and gauges render in Prometheus text format") {
   CHECK(text.find("# HELP parley_test_gauge A \"gauge\"\\nwith newline") != std::string::npos);
 }
 
-TEST_CASE("same name and labels return the same series; other type throws") {
+TEST_CASE("same name and labels return the same series and another type throws") {
   MetricsRegistry r;
   Counter& a = r.counter("x_total", "x");
   Counter& b = r.counter("x_total", "x");

@@ -1,0 +1,127 @@
+#include "agent/WorkerConfig.hpp"
+
+#include <thread>
+
+#include "core/Error.hpp"
+
+namespace parley::agent {
+namespace {
+
+std::optional<std::string> validListen(const std::string& v) {
+  if (!core::SocketAddress::parse(v))
+    return "must be a numeric host:port such as 0.0.0.0:8080 or [::]:8080, got '" + v + "'";
+  return std::nullopt;
+}
+
+std::optional<std::string> validComponentLevels(const std::string& v) {
+  // "media=debug,sip=info"
+  size_t i = 0;
+  while (i < v.size()) {
+    size_t j = v.find(',', i);
+    if (j == std::string::npos) j = v.size();
+    std::string item = v.substr(i, j - i);
+    auto eq = item.find('=');
+    core::LogLevel l;
+    if (!item.empty() && (eq == std::string::npos || eq == 0 ||
+                          !core::parseLogLevel(item.substr(eq + 1), l)))
+      return "must be component=level pairs separated by commas, got '" + item + "'";
+    i = j + 1;
+  }
+  return std::nullopt;
+}
+
+core::ConfigSchema buildSchema() {
+  using core::ConfigType;
+  core::ConfigSchema s;
+  s.add({.path = "http.listen", .defaultValue = "0.0.0.0:8080",
+         .doc = "address:port of the HTTP server (WHIP, API, health, metrics)",
+         .validate = validListen});
+  s.add({.path = "http.max_body_bytes", .type = ConfigType::Int, .defaultValue = "65536",
+         .doc = "largest request body accepted, bytes (larger → 413)", .min = 1024,
+         .max = 16 * 1024 * 1024});
+  s.add({.path = "http.max_header_bytes", .type = ConfigType::Int, .defaultValue = "8192",
+         .doc = "header buffer per request, bytes (larger → refused)", .min = 1024, .max = 65535});
+  s.add({.path = "data_dir", .defaultValue = "./data",
+         .doc = "directory for everything Parley writes (store, records, certificates)"});
+  s.add({.path = "tenants_dir", .defaultValue = "config/tenants",
+         .doc = "directory of tenant YAML files"});
+  s.add({.path = "workers.threads", .type = ConfigType::Int, .defaultValue = "0",
+         .doc = "media event-loop threads; 0 = one per core", .min = 0, .max = 256});
+  s.add({.path = "drain_timeout_s", .type = ConfigType::Double, .defaultValue = "600",
+         .doc = "after SIGTERM, seconds to let active calls finish", .min = 0, .max = 86400});
+  s.add({.path = "drain_grace_s", .type = ConfigType::Double, .defaultValue = "1",
+         .doc = "after SIGTERM, seconds /readyz answers 503 before the listener closes, so load "
+                "balancers stop sending calls",
+         .min = 0, .max = 300});
+  s.add({.path = "log.level", .defaultValue = "info", .doc = "default log level",
+         .choices = {"trace", "debug", "info", "warn", "error", "off"}});
+  s.add({.path = "log.format", .defaultValue = "auto",
+         .doc = "auto (text on a TTY, JSON lines otherwise), text or json",
+         .choices = {"auto", "text", "json"}});
+  s.add({.path = "log.components", .defaultValue = "",
+         .doc = "per-component levels, e.g. media=debug,sip=info",
+         .validate = validComponentLevels});
+  s.add({.path = "providers.deepgram.api_key", .defaultValue = "",
+         .doc = "Deepgram key; empty = local STT", .envAliases = {"DEEPGRAM_API_KEY"},
+         .secret = true});
+  s.add({.path = "providers.openai.api_key", .defaultValue = "",
+         .doc = "OpenAI-compatible LLM key; empty = local scripted policy",
+         .envAliases = {"OPENAI_API_KEY"}, .secret = true});
+  s.add({.path = "providers.openai.base_url", .defaultValue = "https://api.openai.com/v1",
+         .doc = "OpenAI-compatible endpoint base URL", .envAliases = {"OPENAI_BASE_URL"}});
+  s.add({.path = "providers.elevenlabs.api_key", .defaultValue = "",
+         .doc = "ElevenLabs key; empty = local TTS", .envAliases = {"ELEVEN_API_KEY"},
+         .secret = true});
+  return s;
+}
+
+}  // namespace
+
+const core::ConfigSchema& workerConfigSchema() {
+  static const core::ConfigSchema schema = buildSchema();
+  return schema;
+}
+
+WorkerSettings loadWorkerSettings(const std::optional<std::filesystem::path>& file,
+                                  const core::EnvLookup& env) {
+  core::Config cfg = core::Config::load(workerConfigSchema(), file, env);
+  WorkerSettings s{.raw = cfg};
+  s.httpListen = *core::SocketAddress::parse(cfg.getString("http.listen"));
+  s.httpMaxBodyBytes = static_cast<size_t>(cfg.getInt("http.max_body_bytes"));
+  s.httpMaxHeaderBytes = static_cast<size_t>(cfg.getInt("http.max_header_bytes"));
+  s.dataDir = cfg.getString("data_dir");
+  s.tenantsDir = cfg.getString("tenants_dir");
+  auto threads = cfg.getInt("workers.threads");
+  s.threads = threads > 0 ? static_cast<unsigned>(threads)
+                          : std::max(1u, std::thread::hardware_concurrency());
+  s.drainTimeoutS = cfg.getDouble("drain_timeout_s");
+  s.drainGraceS = cfg.getDouble("drain_grace_s");
+  core::parseLogLevel(cfg.getString("log.level"), s.log.level);
+  const std::string& fmt = cfg.getString("log.format");
+  s.log.format = fmt == "json"   ? core::LogFormat::Json
+                 : fmt == "text" ? core::LogFormat::Text
+                                 : core::LogFormat::Auto;
+  const std::string& comps = cfg.getString("log.components");
+  size_t i = 0;
+  while (i < comps.size()) {
+    size_t j = comps.find(',', i);
+    if (j == std::string::npos) j = comps.size();
+    std::string item = comps.substr(i, j - i);
+    auto eq = item.find('=');
+    core::LogLevel l;
+    if (eq != std::string::npos && core::parseLogLevel(item.substr(eq + 1), l))
+      s.log.componentLevels[item.substr(0, eq)] = l;
+    i = j + 1;
+  }
+  return s;
+}
+
+std::optional<std::filesystem::path> defaultConfigPath(const core::EnvLookup& env) {
+  if (auto p = env("PARLEY_CONFIG"); p && !p->empty()) return std::filesystem::path(*p);
+  std::filesystem::path local = "config/parley.yaml";
+  std::error_code ec;
+  if (std::filesystem::exists(local, ec)) return local;
+  return std::nullopt;
+}
+
+}  // namespace parley::agent

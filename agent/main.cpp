@@ -1,0 +1,37 @@
+// parley: the command line. Subcommands register themselves from agent/cli/.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "agent/Version.hpp"
+#include "agent/cli/WorkerCommand.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Parley — real-time voice agent worker (WebRTC and SIP calls, appointment booking)"};
+  app.set_version_flag("--version", std::string("parley ") + parley::agent::kVersion);
+  app.require_subcommand(0, 1);
+  int exitCode = 0;
+
+  // Subcommands (each file in agent/cli/ adds its own).
+  parley::agent::addWorkerCommand(app, exitCode);
+
+  auto* help = app.add_subcommand("help", "Show this help");
+  // App::help() would describe the selected subcommand ("help" itself); format the root app.
+  help->callback([&app] { std::cout << app.get_formatter()->make_help(&app, "parley", CLI::AppFormatMode::Normal); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;  // bad usage
+  }
+  if (app.get_subcommands().empty()) {
+    std::cout << app.help();
+    return 2;
+  }
+  return exitCode;
+}
