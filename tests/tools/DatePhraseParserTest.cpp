@@ -147,6 +147,9 @@ const Row kTable[] = {
     {"tomorrow around 3ish", "2025-01-07 15:00"},
     {"how about 11 on friday", "2025-01-10 11:00"},
     {"next friday at 2pm", "2025-01-10 14:00 | 2025-01-17 14:00"},
+    {"august 2010",
+     "2010-08-01..2010-08-31"},  // found by DatePhraseFuzz: a past month stays as said
+    {"in march", "2025-03-01..2025-03-31"},
     {"blue", ""},
     {"", ""},
 };

@@ -670,7 +670,9 @@ class Parser {
         ym = date::year_month(date::year(*p_.year), date::month(*p_.month));
       else if (local_days(ym / date::last) < today_)
         ym += date::years(1);
-      dayRanges.push_back({std::max(local_days(ym / 1), today_), local_days(ym / date::last)});
+      local_days first = local_days(ym / 1), last = local_days(ym / date::last);
+      dayRanges.push_back(
+          {last < today_ ? first : std::max(first, today_), last});  // past: as said
     } else if (p_.weekday) {
       unsigned wd = *p_.weekday;
       local_days d;
