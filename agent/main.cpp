@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "agent/Version.hpp"
+#include "agent/cli/ToolsCommands.hpp"
 #include "agent/cli/WorkerCommand.hpp"
 
 int main(int argc, char** argv) {
@@ -12,8 +13,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   int exitCode = 0;
 
-  // Subcommands (each file in agent/cli/ adds its own).
+  // Subcommands: one line each; the code lives in agent/cli/.
   parley::agent::addWorkerCommand(app, exitCode);
+  parley::agent::addToolsCommands(app, exitCode);
 
   auto* help = app.add_subcommand("help", "Show this help");
   // App::help() would describe the selected subcommand ("help" itself); format the root app.
