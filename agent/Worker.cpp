@@ -5,13 +5,19 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <future>
 #include <vector>
 
 #include "agent/OpsRoutes.hpp"
 #include "agent/Readiness.hpp"
 #include "agent/SessionRegistry.hpp"
 #include "agent/Version.hpp"
+#include "agent/WorkerContext.hpp"
 #include "agent/http/HttpServer.hpp"
+#include "dialog/net/CurlMulti.hpp"
+#include "dialog/net/WsClientContext.hpp"
+#include "media/Pacer.hpp"
+#include "tools/TenantLoader.hpp"
 #include "core/Error.hpp"
 #include "core/Log.hpp"
 #include "core/LoopThread.hpp"
@@ -27,7 +33,10 @@ struct Worker::Impl {
   WorkerSettings settings;
   core::Logger log{"worker"};
   uv_loop_t controlLoop{};
-  std::vector<std::unique_ptr<core::LoopThread>> mediaLoops;
+  std::vector<std::unique_ptr<MediaLoop>> mediaLoops;
+  tools::TenantDirectory tenants;
+  std::unique_ptr<WorkerContext> context;
+  std::vector<std::unique_ptr<Subsystem>> subsystems;
   Router router;
   Readiness readiness;
   SessionRegistry sessions;
@@ -45,7 +54,66 @@ struct Worker::Impl {
   void beginDrain();
   void checkDrain();
   void shutdown(const char* why);
+  void startMediaLoops();
+  void stopMediaLoops();
 };
+
+void Worker::Impl::startMediaLoops() {
+  for (unsigned i = 0; i < settings.threads; ++i) {
+    auto loop = std::make_unique<MediaLoop>();
+    loop->index = i;
+    loop->thread = std::make_unique<core::LoopThread>("media-" + std::to_string(i));
+    std::promise<void> done;
+    MediaLoop* l = loop.get();
+    loop->thread->post([l, &done] {
+      uv_loop_t* uv = l->thread->loop();
+      l->pacer = std::make_unique<media::Pacer>(uv, core::SystemClock::instance(),
+                                                l->thread->name());
+      l->ws = std::make_unique<dialog::WsClientContext>(uv);
+      l->http = std::make_unique<dialog::CurlMulti>(uv);
+      done.set_value();
+    });
+    done.get_future().wait();
+    mediaLoops.push_back(std::move(loop));
+  }
+}
+
+void Worker::Impl::stopMediaLoops() {
+  for (auto& l : mediaLoops) {
+    std::promise<void> done;
+    MediaLoop* ml = l.get();
+    // Per-loop services go first, on their own thread; libwebsockets needs loop turns to close.
+    bool posted = ml->thread->post([ml, &done] {
+      ml->pacer.reset();
+      ml->http.reset();
+      if (ml->ws) ml->ws->shutdown();
+      auto* poll = new uv_timer_t;
+      uv_timer_init(ml->thread->loop(), poll);
+      struct Ctx {
+        MediaLoop* ml;
+        std::promise<void>* done;
+        int turns = 0;
+      };
+      poll->data = new Ctx{ml, &done};
+      uv_timer_start(
+          poll,
+          [](uv_timer_t* t) {
+            auto* c = static_cast<Ctx*>(t->data);
+            if ((c->ml->ws && !c->ml->ws->closed()) && ++c->turns < 200) return;  // ≤ 2 s
+            c->ml->ws.reset();
+            uv_timer_stop(t);
+            c->done->set_value();
+            delete c;
+            uv_close(reinterpret_cast<uv_handle_t*>(t),
+                     [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+          },
+          1, 10);
+    });
+    if (posted) done.get_future().wait();
+    ml->thread->stop();
+  }
+  mediaLoops.clear();
+}
 
 void Worker::Impl::onSignal(int signum) {
   if (state == State::Running && signum == SIGTERM) {
@@ -61,6 +129,8 @@ void Worker::Impl::onSignal(int signum) {
 void Worker::Impl::beginDrain() {
   state = State::Draining;
   readiness.setDraining();
+  if (context) context->stopAccepting();
+  for (auto& s : subsystems) s->drain();
   drainStarted = std::chrono::steady_clock::now();
   log.info("draining: refusing new calls, waiting for {} active sessions (up to {} s)",
            sessions.active(), settings.drainTimeoutS);
@@ -84,12 +154,14 @@ void Worker::Impl::shutdown(const char* why) {
   state = State::Stopping;
   log.info("stopping ({})", why);
   drainTimer.reset();
+  if (context) context->stopAccepting();
+  for (auto it = subsystems.rbegin(); it != subsystems.rend(); ++it) (*it)->stop();
+  subsystems.clear();
   if (http) http->close();
   controlLag.reset();
   sigterm.reset();
   sigint.reset();
-  for (auto& l : mediaLoops) l->stop();
-  mediaLoops.clear();
+  stopMediaLoops();
 }
 
 Worker::Worker(WorkerSettings settings) : impl_(std::make_unique<Impl>(std::move(settings))) {}
@@ -115,9 +187,14 @@ int Worker::run() {
   int rc = uv_loop_init(&w.controlLoop);
   if (rc != 0) throw core::SystemError(std::string("uv_loop_init: ") + uv_strerror(rc), rc);
 
-  for (unsigned i = 0; i < w.settings.threads; ++i)
-    w.mediaLoops.push_back(std::make_unique<core::LoopThread>("media-" + std::to_string(i)));
+  // Tenants first: a broken tenant file is a config error (exit 2) before anything starts.
+  w.tenants = tools::TenantDirectory::loadDir(w.settings.tenantsDir);
+  metrics.gauge("parley_tenants", "Tenants loaded").set(static_cast<double>(w.tenants.all().size()));
+
+  w.startMediaLoops();
   w.readiness.set("media_loops", true);
+  w.context = std::make_unique<WorkerContext>(w.settings, w.router, w.readiness, w.sessions,
+                                              w.tenants, w.mediaLoops, &w.controlLoop);
 
   addOpsRoutes(w.router, w.readiness, metrics);
   w.controlLag = std::make_unique<core::LoopLagProbe>(
@@ -132,10 +209,14 @@ int Worker::run() {
         HttpServerOptions{w.settings.httpListen, w.settings.httpMaxBodyBytes,
                           w.settings.httpMaxHeaderBytes},
         w.router);
+    w.subsystems = makeSubsystems(*w.context);
   } catch (...) {
+    for (auto it = w.subsystems.rbegin(); it != w.subsystems.rend(); ++it) (*it)->stop();
+    w.subsystems.clear();
+    w.http.reset();
     w.controlLag.reset();
-    for (auto& l : w.mediaLoops) l->stop();
-    uv_run(&w.controlLoop, UV_RUN_NOWAIT);
+    w.stopMediaLoops();
+    uv_run(&w.controlLoop, UV_RUN_DEFAULT);
     uv_loop_close(&w.controlLoop);
     throw;
   }

@@ -36,6 +36,9 @@ void addWorkerCommand(CLI::App& app, int& exitCode) {
     try {
       Worker worker(std::move(settings));
       exitCode = worker.run();
+    } catch (const core::ConfigError& e) {
+      log.error("config error: {}", e.what());
+      exitCode = 2;
     } catch (const core::Error& e) {
       log.error("cannot start: {}", e.what());
       exitCode = 1;

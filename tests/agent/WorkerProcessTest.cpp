@@ -31,6 +31,7 @@ std::map<std::string, std::string> baseEnv(const std::string& name) {
   return {{"PARLEY_HTTP_LISTEN", "127.0.0.1:0"},
           {"PARLEY_DATA_DIR", tempDir(name) + "/data"},
           {"PARLEY_WORKERS_THREADS", "2"},
+          {"PARLEY_TENANTS_DIR", std::string(PARLEY_SOURCE_DIR) + "/config/tenants"},
           {"PARLEY_LOG_FORMAT", "json"}};
 }
 

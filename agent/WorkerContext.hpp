@@ -1,0 +1,91 @@
+#pragma once
+// What the worker shares with its subsystems (WHIP/WebRTC, SIP, console, dispatch): the media
+// loops with their per-loop services, the tenants, the router, readiness, and the session count.
+// Subsystems are created once the worker is ready and stopped when it drains (DESIGN.md §2).
+#include <uv.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "agent/Readiness.hpp"
+#include "agent/SessionRegistry.hpp"
+#include "agent/WorkerConfig.hpp"
+#include "agent/http/Router.hpp"
+#include "core/Clock.hpp"
+#include "core/LoopThread.hpp"
+#include "core/Metrics.hpp"
+
+namespace parley::media {
+class Pacer;
+}
+namespace parley::dialog {
+class WsClientContext;
+class CurlMulti;
+}  // namespace parley::dialog
+namespace parley::tools {
+class TenantDirectory;
+}
+
+namespace parley::agent {
+
+/// One media event-loop thread and the services every session on it shares. Everything except
+/// `thread` and `sessions` may only be touched on that thread (post() a task to get there).
+struct MediaLoop {
+  size_t index = 0;
+  std::unique_ptr<core::LoopThread> thread;
+  std::unique_ptr<media::Pacer> pacer;               ///< sends every session's frame each 20 ms
+  std::unique_ptr<dialog::WsClientContext> ws;       ///< websocket clients (STT, TTS)
+  std::unique_ptr<dialog::CurlMulti> http;           ///< HTTP clients (LLM, webhooks)
+  std::atomic<int> sessions{0};                      ///< sessions pinned here (any thread reads)
+};
+
+/// A part of the worker with its own lifetime (the WHIP endpoint, the SIP user agent …).
+class Subsystem {
+ public:
+  virtual ~Subsystem() = default;
+  /// Worker is draining: stop taking new calls (active ones go on). Control loop thread.
+  virtual void drain() {}
+  /// Worker is stopping: release sockets and threads. Control loop thread. Active sessions are
+  /// ended by the worker afterwards.
+  virtual void stop() = 0;
+};
+
+class WorkerContext {
+ public:
+  WorkerContext(const WorkerSettings& settings, Router& router, Readiness& readiness,
+                SessionRegistry& sessions, const tools::TenantDirectory& tenants,
+                std::vector<std::unique_ptr<MediaLoop>>& loops, uv_loop_t* controlLoop);
+
+  const WorkerSettings& settings() const { return settings_; }
+  Router& router() { return router_; }
+  Readiness& readiness() { return readiness_; }
+  SessionRegistry& sessions() { return sessions_; }
+  const tools::TenantDirectory& tenants() const { return tenants_; }
+  core::MetricsRegistry& metrics() { return core::MetricsRegistry::global(); }
+  core::Clock& clock() { return core::SystemClock::instance(); }
+  /// The control loop (HTTP, signals); subsystems' control-side handles live here.
+  uv_loop_t* controlLoop() { return controlLoop_; }
+  /// The media loop with the fewest sessions (ties: lowest index). Thread-safe.
+  MediaLoop& pickLoop();
+  std::vector<std::unique_ptr<MediaLoop>>& loops() { return loops_; }
+  /// False once the worker drains: new calls must be refused (WHIP 503, SIP 503).
+  bool accepting() const { return accepting_.load(); }
+  void stopAccepting() { accepting_ = false; }
+
+ private:
+  const WorkerSettings& settings_;
+  Router& router_;
+  Readiness& readiness_;
+  SessionRegistry& sessions_;
+  const tools::TenantDirectory& tenants_;
+  std::vector<std::unique_ptr<MediaLoop>>& loops_;
+  uv_loop_t* controlLoop_;
+  std::atomic<bool> accepting_{true};
+};
+
+/// Builds the worker's subsystems. Each subsystem adds one line in SubsystemList.cpp.
+std::vector<std::unique_ptr<Subsystem>> makeSubsystems(WorkerContext& context);
+
+}  // namespace parley::agent
