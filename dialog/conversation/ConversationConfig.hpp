@@ -1,0 +1,58 @@
+#pragma once
+// The conversation's knobs (issue 7, DESIGN.md §6). Every duration is in milliseconds. The
+// worker reads them from config/parley.yaml (`conversation.*`); tests set them directly.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace parley::dialog {
+
+struct ConversationConfig {
+  /// VAD silence after the caller's last speech before the turn may end (confirmed by an STT
+  /// final). 500 ms: LiveKit's default; shorter cuts people off between phrases.
+  int minEndpointingDelayMs = 500;
+  /// The turn ends after this much silence even without an STT final (a lost or slow final must
+  /// not leave the caller in dead air).
+  int maxEndpointingDelayMs = 3000;
+  /// Caller speech this long while the agent speaks interrupts it.
+  int minInterruptionDurationMs = 300;
+  /// An interim transcript with this many words (backchannels excluded) interrupts at once.
+  int minInterruptionWords = 2;
+  /// After a pause for caller sound, no words within this long: the reply resumes.
+  int falseInterruptionTimeoutMs = 1500;
+  /// Words that alone never interrupt ("mm-hm" while the agent talks is listening, not a turn).
+  std::vector<std::string> backchannels = {"mm-hm", "mhm",  "mm",     "uh-huh", "uh",     "um",
+                                           "hmm",   "yeah", "yes",    "yep",    "okay",   "ok",
+                                           "right", "sure", "got it", "i see",  "alright"};
+  /// Whether the caller can talk over the greeting.
+  bool greetingInterruptible = true;
+  /// No caller speech this long after the agent finished → reprompt.
+  int silenceRepromptMs = 8000;
+  /// Reprompts before saying goodbye and hanging up.
+  int maxReprompts = 2;
+  /// Calls are closed politely after this long (15 min).
+  int64_t maxCallDurationMs = 15 * 60 * 1000;
+  /// A tool round still running after this long gets one spoken filler per turn.
+  int fillerDelayMs = 700;
+  /// Tool rounds per caller turn before the agent gives up on tools for that turn.
+  int maxToolRounds = 5;
+  /// History kept for the LLM: the last N user turns (system prompt and tool pairs intact).
+  int maxHistoryTurns = 20;
+  /// While the agent talks on a leg without echo cancellation, caller-side energy must exceed
+  /// the VAD's decision by this margin (see EchoGuard) before it counts as speech.
+  double echoGuardDb = 12.0;
+  /// Spoken texts (English defaults; a tenant's language picks its own set).
+  std::string fillerText = "One moment while I check that.";
+  std::string repromptText = "Are you still there?";
+  std::string silenceGoodbyeText = "I haven't heard anything, so I'll hang up now. Goodbye!";
+  std::string maxDurationText =
+      "I'm sorry, we've reached the time limit for this call. Please call back if you need "
+      "anything else. Goodbye!";
+  std::string apologyText = "Sorry, I'm having trouble right now. Could you say that again?";
+  std::string failGoodbyeText =
+      "Sorry, I'm having technical difficulties. Please call back later. Goodbye!";
+  std::string transferUnavailableText =
+      "I'm sorry, I can't transfer this call, but I'm happy to help you myself.";
+};
+
+}  // namespace parley::dialog
