@@ -60,6 +60,10 @@ constexpr int kToleranceFrames = kBridgeFrames;
 /// A labelled speech frame must also carry at least this much more power than its recording's
 /// own background (6 dB: speech power at least 3x the noise), else it cannot be told from it.
 constexpr double kAboveBackgroundDb = 6.0;
+/// Labels and levels are measured above this (Hz): several recordings carry rumble below it
+/// (mains, handling, room) that is louder than their quiet speech; no voice has energy there
+/// that matters for a speech/non-speech decision.
+constexpr double kLabelHighPassHz = 100.0;
 /// Frames below this are digital silence (padding), not background.
 constexpr double kDigitalSilenceDb = -99.0;
 
@@ -130,6 +134,27 @@ double activeSpeechLevelDb(const std::vector<float>& x) {
   }
   (void)prevC;
   return prevA - 20 * std::log10(32768.0);
+}
+
+/// 2nd-order Butterworth high-pass at kLabelHighPassHz (RBJ cookbook), 16 kHz.
+std::vector<float> highPass(const std::vector<float>& x) {
+  constexpr double kPi = 3.14159265358979323846;
+  const double w0 = 2 * kPi * kLabelHighPassHz / kRate;
+  const double alpha = std::sin(w0) / std::sqrt(2.0);
+  const double c = std::cos(w0);
+  const double a0 = 1 + alpha;
+  const double b0 = (1 + c) / 2 / a0, b1 = -(1 + c) / a0, a1 = -2 * c / a0, a2 = (1 - alpha) / a0;
+  std::vector<float> y(x.size());
+  double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double o = b0 * x[i] + b1 * x1 + b0 * x2 - a1 * y1 - a2 * y2;
+    x2 = x1;
+    x1 = x[i];
+    y2 = y1;
+    y1 = o;
+    y[i] = float(o);
+  }
+  return y;
 }
 
 struct Metrics {
@@ -291,13 +316,17 @@ int main(int argc, char** argv) {
   }
   std::vector<int16_t> dishes = load16k(argv[1]);
   std::vector<std::vector<float>> clips;
+  std::vector<std::vector<float>> labelClips;  // clips high-passed at 100 Hz, for levels/labels
   std::vector<std::string> names;
   for (int i = 2; i < argc; ++i) {
     auto pcm = load16k(argv[i]);
     std::vector<float> x(pcm.begin(), pcm.end());
-    const double gain = std::pow(10.0, (kSpeechLevelDbov - activeSpeechLevelDb(x)) / 20);
+    std::vector<float> band = highPass(x);
+    const double gain = std::pow(10.0, (kSpeechLevelDbov - activeSpeechLevelDb(band)) / 20);
     for (auto& v : x) v = float(v * gain);
+    for (auto& v : band) v = float(v * gain);
     clips.push_back(std::move(x));
+    labelClips.push_back(std::move(band));
     names.push_back(argv[i]);
   }
 
@@ -319,6 +348,7 @@ int main(int argc, char** argv) {
     for (size_t c : order) {
       addSilence(gapFrames(rng));
       const auto& clip = clips[c];
+      const auto& band = labelClips[c];
       const size_t frames = clip.size() / kN;
       // The recording's own background: the median level of its frames below the P.56
       // threshold (digital silence excluded). Some recordings (broadcast, far-field, low
@@ -326,7 +356,7 @@ int main(int argc, char** argv) {
       // bursts would cross the P.56 threshold and be labelled speech.
       std::vector<double> db(frames), quiet;
       for (size_t f = 0; f < frames; ++f) {
-        db[f] = frameDb(clip.data() + f * kN, kN);
+        db[f] = frameDb(band.data() + f * kN, kN);
         if (db[f] < thresholdDb && db[f] > kDigitalSilenceDb) quiet.push_back(db[f]);
       }
       double backgroundDb = kDigitalSilenceDb;
@@ -390,15 +420,16 @@ int main(int argc, char** argv) {
               double(speechFrames) / double(truth.size()));
   std::printf("  \"clips\": %zu,\n", clips.size());
   std::printf(
-      "  \"labels\": \"clips normalised to %.0f dBov ASL (ITU-T P.56 method B); a 20 ms frame of "
-      "the clean clip is speech when its RMS >= ASL - %.1f dB (P.56 margin) and >= the recording's "
+      "  \"labels\": \"clips normalised to %.0f dBov ASL (ITU-T P.56 method B); levels measured "
+      "above %.0f Hz; a 20 ms frame of the clean clip is speech when its RMS >= ASL - %.1f dB "
+      "(P.56 margin) and >= the recording's "
       "own background (median of its sub-threshold "
       "frames) + %.0f dB; gaps < %d ms bridged; the %d ms after each true offset (P.56 hangover) "
       "is offset tolerance, excluded "
       "from frame_accuracy and counted as silence in frame_accuracy_strict; SNR = ASL over mean "
       "noise power\",\n",
-      kSpeechLevelDbov, kP56MarginDb, kAboveBackgroundDb, kBridgeFrames * kFrameMs,
-      kToleranceFrames * kFrameMs);
+      kSpeechLevelDbov, kLabelHighPassHz, kP56MarginDb, kAboveBackgroundDb,
+      kBridgeFrames * kFrameMs, kToleranceFrames * kFrameMs);
   const char* dump = std::getenv("VAD_DUMP");
   for (int rate : {16000, 8000}) {
     std::printf("  \"vad_%dk\": {\n", rate / 1000);
