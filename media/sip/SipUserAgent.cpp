@@ -76,6 +76,7 @@ struct SipUserAgent::Impl {
   nua_t* nua = nullptr;
   int eventFd = -1;
   su_wait_t wait[1]{};
+  int waitIndex = -1;  // su_root registration of the eventfd
   std::mutex mutex;
   std::vector<std::function<void()>> tasks;
   std::atomic<bool> stopping{false};
@@ -125,7 +126,7 @@ struct SipUserAgent::Impl {
     eventFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (root && eventFd >= 0) {
       su_wait_create(wait, eventFd, SU_WAIT_IN);
-      su_root_register(root, wait, &Impl::onWake, this, 0);
+      waitIndex = su_root_register(root, wait, &Impl::onWake, this, 0);
       nua =
           nua_create(root, &Impl::onEvent, this, NUTAG_URL(config.listenUrl.c_str()),
                      NUTAG_USER_AGENT(config.userAgent.c_str()), NUTAG_MEDIA_ENABLE(0),
@@ -147,6 +148,7 @@ struct SipUserAgent::Impl {
 
   void cleanup() {
     if (root) {
+      if (waitIndex > 0) su_root_deregister(root, waitIndex);
       su_root_destroy(root);
       root = nullptr;
     }

@@ -1,0 +1,93 @@
+#pragma once
+// Runs sipp (Debian sip-tester) against a local SIP endpoint for the SIP tests: one call of a
+// scenario from tests/fixtures/sip/, on loopback, with a hard time limit, output kept in a log.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace parley::media::sip::test {
+
+inline std::string fixture(const std::string& name) {
+  return std::string(PARLEY_SOURCE_DIR) + "/tests/fixtures/sip/" + name;
+}
+
+inline std::filesystem::path tempDir() {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("parley-sip-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+/// A UDP port free right now on 127.0.0.1 (the kernel picks it; `type` SOCK_DGRAM/SOCK_STREAM).
+/// Even when `even` (RTP). Small race with other processes; good enough for loopback tests.
+inline uint16_t freePort(bool even = false) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    uint16_t port = ntohs(a.sin_port);
+    if (!even || port % 2 == 0) return port;
+  }
+  return 0;
+}
+
+/// Copies a scenario with placeholders replaced ("@STATUS@" → "404").
+inline std::string scenarioWith(const std::string& name,
+                                const std::vector<std::pair<std::string, std::string>>& subs) {
+  std::ifstream in(fixture(name));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  for (const auto& [from, to] : subs) {
+    for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
+      s.replace(p, from.size(), to);
+  }
+  auto path = tempDir() / ("gen-" + std::to_string(std::hash<std::string>{}(s)) + ".xml");
+  std::ofstream(path) << s;
+  return path.string();
+}
+
+struct SippResult {
+  int exitCode = -1;  ///< 0: every call succeeded
+  std::string log;    ///< stdout+stderr and the error/message logs
+};
+
+/// One call of `scenarioPath` to 127.0.0.1:`port`, dialling `service`. `extra`: more sipp flags.
+inline SippResult runSipp(const std::string& scenarioPath, uint16_t port,
+                          const std::string& service, const std::string& extra = "",
+                          int timeoutS = 40) {
+  auto dir = tempDir();
+  std::string tag = std::to_string(port) + "-" + std::to_string(std::rand());
+  auto out = dir / ("sipp-" + tag + ".out");
+  auto err = dir / ("sipp-" + tag + ".err");
+  uint16_t media = freePort(true);
+  std::string cmd = "cd " + dir.string() + " && timeout " + std::to_string(timeoutS + 10) +
+                    " sipp 127.0.0.1:" + std::to_string(port) + " -sf " + scenarioPath + " -s '" +
+                    service + "' -i 127.0.0.1 -mi 127.0.0.1 -mp " + std::to_string(media) +
+                    " -m 1 -l 1 -nostdin -timeout " + std::to_string(timeoutS) +
+                    "s -timeout_error -trace_err -error_file " + err.string() + " " + extra +
+                    " > " + out.string() + " 2>&1";
+  int rc = std::system(cmd.c_str());
+  SippResult r;
+  r.exitCode = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  for (const auto& f : {out, err}) {
+    std::ifstream in(f);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    r.log += ss.str();
+  }
+  return r;
+}
+
+}  // namespace parley::media::sip::test
