@@ -37,11 +37,11 @@ bool sends(SdpDirection d) {
 }  // namespace
 
 SipLeg::SipLeg(uv_loop_t* loop, Pacer& pacer, core::Clock& clock, SipLegConfig config,
-               SipLegSignalling* signalling)
+               std::shared_ptr<SipLegSignalling> signalling)
     : pacer_(pacer),
       clock_(clock),
       config_(std::move(config)),
-      signalling_(signalling),
+      signalling_(std::move(signalling)),
       ssrc_(random32()),
       rtp_(loop, [this](auto data, const auto& from) { onRtp(data, from); }),
       rtcp_(loop, [this](auto data, const auto& from) { onRtcp(data, from); }),

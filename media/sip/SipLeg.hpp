@@ -72,10 +72,11 @@ class SipLeg final : public CallLeg, public PacedSender {
   static constexpr int kRelatchPackets = 5;
 
   /// Binds the RTP and RTCP sockets on `loop` (control path): throws core::SystemError if a
-  /// port is taken, core::Error if the codec cannot be created. `pacer`, `clock` and
-  /// `signalling` are borrowed and must outlive the leg.
+  /// port is taken, core::Error if the codec cannot be created. `pacer` and `clock` are
+  /// borrowed and must outlive the leg; `signalling` (may be null) is shared so it lives as long
+  /// as the leg, wherever the leg is moved (a session owns it once the call runs).
   SipLeg(uv_loop_t* loop, Pacer& pacer, core::Clock& clock, SipLegConfig config,
-         SipLegSignalling* signalling);
+         std::shared_ptr<SipLegSignalling> signalling);
   ~SipLeg() override;
   SipLeg(const SipLeg&) = delete;
   SipLeg& operator=(const SipLeg&) = delete;
@@ -123,9 +124,9 @@ class SipLeg final : public CallLeg, public PacedSender {
   Pacer& pacer_;        ///< borrowed
   core::Clock& clock_;  ///< borrowed
   SipLegConfig config_;
-  SipLegSignalling* signalling_;         ///< borrowed, may be null
-  CallLegListener* listener_ = nullptr;  ///< borrowed back-reference
-  uint32_t ssrc_;                        ///< ours; before rtcpSender_, which is built with it
+  std::shared_ptr<SipLegSignalling> signalling_;  ///< may be null
+  CallLegListener* listener_ = nullptr;           ///< borrowed back-reference
+  uint32_t ssrc_;  ///< ours; before rtcpSender_, which is built with it
   core::UdpSocket rtp_;
   core::UdpSocket rtcp_;
   std::unique_ptr<AudioEncoder> encoder_;

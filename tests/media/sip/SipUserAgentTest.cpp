@@ -38,14 +38,21 @@ struct CallResult {
 class TestUas;
 
 /// Lives on the media loop: the leg and an echoing listener.
-struct EchoCall : CallLegListener, SipLegSignalling {
+struct EchoCall;
+/// Sends BYE for a leg that ended on our side.
+struct ByeOnEnd : SipLegSignalling {
+  TestUas* uas = nullptr;
+  CallRef ref = 0;
+  void onSipLegEnded(HangupReason reason) override;
+};
+
+struct EchoCall : CallLegListener {
   TestUas* uas = nullptr;
   CallRef ref = 0;
   std::unique_ptr<SipLeg> leg;
   void onLegAudio(const AudioFrame& f) override { leg->sendAudio(f); }
   void onLegDtmf(const DtmfEvent& e) override;
   void onLegHangup(HangupReason reason) override;
-  void onSipLegEnded(HangupReason reason) override;
 };
 
 class TestUas : public SipUserAgentListener {
@@ -115,7 +122,10 @@ class TestUas : public SipUserAgentListener {
       auto call = std::make_unique<EchoCall>();
       call->uas = this;
       call->ref = ref;
-      call->leg = std::make_unique<SipLeg>(loop_.loop(), *pacer_, clock_, cfg, call.get());
+      auto bye = std::make_shared<ByeOnEnd>();
+      bye->uas = this;
+      bye->ref = ref;
+      call->leg = std::make_unique<SipLeg>(loop_.loop(), *pacer_, clock_, cfg, bye);
       call->leg->setListener(call.get());
       call->leg->start();
       calls_[ref] = std::move(call);
@@ -215,7 +225,7 @@ void EchoCall::onLegHangup(HangupReason reason) {
     r.stats = leg->stats();
   });
 }
-void EchoCall::onSipLegEnded(HangupReason) {
+void ByeOnEnd::onSipLegEnded(HangupReason) {
   uas->hangupFromLeg(ref);
 }
 

@@ -14,7 +14,8 @@
 namespace parley::media::sip::test {
 
 inline std::string fixture(const std::string& name) {
-  return std::string(PARLEY_SOURCE_DIR) + "/tests/fixtures/sip/" + name;
+  std::filesystem::path p(PARLEY_SOURCE_DIR);
+  return (p / "tests" / "fixtures" / "sip" / name).string();
 }
 
 inline std::filesystem::path tempDir() {

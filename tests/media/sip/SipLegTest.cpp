@@ -1,0 +1,216 @@
+// The SIP leg on a real loopback UDP peer: symmetric RTP latching, audio both ways, DTMF,
+// media timeout and who sends BYE.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <chrono>
+
+#include "core/Clock.hpp"
+#include "core/Timer.hpp"
+#include "core/UdpSocket.hpp"
+#include "media/codec/G711Codec.hpp"
+#include "media/sip/SipLeg.hpp"
+
+using namespace parley;
+using namespace parley::media;
+using namespace parley::media::sip;
+
+namespace {
+
+struct Signals : SipLegSignalling {
+  int ended = 0;
+  HangupReason reason = HangupReason::Error;
+  void onSipLegEnded(HangupReason r) override {
+    ++ended;
+    reason = r;
+  }
+};
+
+struct Listener : CallLegListener {
+  SipLeg* leg = nullptr;
+  int frames = 0;
+  int loudFrames = 0;
+  std::string dtmf;
+  int hangups = 0;
+  HangupReason reason = HangupReason::Error;
+  void onLegAudio(const AudioFrame& f) override {
+    ++frames;
+    int peak = 0;
+    for (auto s : f.samples) peak = std::max(peak, std::abs(int{s}));
+    if (peak > 1000) ++loudFrames;
+    leg->sendAudio(f);  // echo
+  }
+  void onLegDtmf(const DtmfEvent& e) override { dtmf.push_back(e.digit); }
+  void onLegHangup(HangupReason r) override {
+    ++hangups;
+    reason = r;
+  }
+};
+
+/// A loop on the test thread with a leg and a UDP peer that plays the far end.
+struct Rig {
+  uv_loop_t loop{};
+  core::SystemClock clock;
+  std::unique_ptr<Pacer> pacer;
+  std::shared_ptr<Signals> signals = std::make_shared<Signals>();
+  Listener listener;
+  std::unique_ptr<SipLeg> leg;
+  std::unique_ptr<core::UdpSocket> peer;
+  int peerReceived = 0;
+  int peerLoud = 0;
+  G711Decoder peerDecoder{G711Law::Ulaw};
+  G711Encoder peerEncoder{G711Law::Ulaw};
+  uint16_t peerSeq = 100;
+  uint32_t peerTs = 5000;
+
+  explicit Rig(int mediaTimeoutMs) {
+    uv_loop_init(&loop);
+    pacer = std::make_unique<Pacer>(&loop, clock, "sip-leg-test");
+    peer = std::make_unique<core::UdpSocket>(&loop, [this](auto data, const auto&) {
+      auto p = RtpPacket::parse(data);
+      if (!p || p->payloadType() != 0) return;
+      ++peerReceived;
+      std::array<int16_t, AudioDecoder::kMaxDecodeSamples> pcm;
+      int n = peerDecoder.decode(p->payload(), pcm);
+      int peak = 0;
+      for (int i = 0; i < n; ++i) peak = std::max(peak, std::abs(int{pcm[static_cast<size_t>(i)]}));
+      if (peak > 1000) ++peerLoud;
+    });
+    peer->bind(*core::SocketAddress::parse("127.0.0.1:0"));
+    SipLegConfig cfg{.id = "leg-test",
+                     .rtpBind = *core::SocketAddress::parse("127.0.0.1:0"),
+                     // The SDP names a port nobody listens on: only latching reaches the peer.
+                     .remote = core::SocketAddress::parse("127.0.0.1:9"),
+                     .choice = SdpChoice{.codec = SipCodec::Pcmu,
+                                         .payloadType = 0,
+                                         .clockRate = 8000,
+                                         .dtmfPayloadType = 101},
+                     .mediaTimeoutMs = mediaTimeoutMs};
+    // Port 0 for RTP would put RTCP on port 1: pick a real even port instead.
+    core::UdpSocket probe(&loop, [](auto, const auto&) {});
+    probe.bind(*core::SocketAddress::parse("127.0.0.1:0"));
+    uint16_t port = probe.localAddress().port();
+    probe.close();
+    cfg.rtpBind =
+        *core::SocketAddress::fromHostPort("127.0.0.1", static_cast<uint16_t>(port & ~1u));
+    leg = std::make_unique<SipLeg>(&loop, *pacer, clock, cfg, signals);
+    listener.leg = leg.get();
+    leg->setListener(&listener);
+  }
+  ~Rig() {
+    leg.reset();
+    peer.reset();
+    pacer.reset();
+    uv_run(&loop, UV_RUN_NOWAIT);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+  }
+
+  /// One 20 ms PCMU packet of a 400 Hz tone from the peer to the leg.
+  void sendTone() {
+    AudioFrame f;
+    for (size_t i = 0; i < kFrameSamples; ++i)
+      f.samples[i] = static_cast<int16_t>(8000 * std::sin(2 * M_PI * 400 * double(i) / 16000));
+    std::array<uint8_t, 200> payload;
+    int n = peerEncoder.encode(f, payload);
+    sendRtp(0, false, std::span<const uint8_t>(payload.data(), static_cast<size_t>(n)), peerTs);
+    peerTs += 160;
+  }
+  void sendRtp(uint8_t pt, bool marker, std::span<const uint8_t> payload, uint32_t ts) {
+    std::array<uint8_t, 300> buf;
+    RtpHeader h{.marker = marker,
+                .payloadType = pt,
+                .sequenceNumber = peerSeq++,
+                .timestamp = ts,
+                .ssrc = 0x1234};
+    size_t len = RtpPacket::serialize(h, payload, buf);
+    peer->send(std::span<const uint8_t>(buf.data(), len), leg->localRtpAddress());
+  }
+
+  template <typename Pred>
+  void runUntil(Pred done, std::chrono::milliseconds limit) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    core::Timer guard(&loop, [] {});
+    guard.start(10, 10);  // wakes the loop so the limit is checked
+    while (!done() && std::chrono::steady_clock::now() < until) uv_run(&loop, UV_RUN_ONCE);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("sip leg latches to the real RTP source and echoes audio back") {
+  Rig rig(5000);
+  rig.leg->start();
+  int sent = 0;
+  core::Timer sender(&rig.loop, [&] {
+    if (sent++ < 100) rig.sendTone();
+  });
+  sender.start(20, 20);
+  rig.runUntil([&] { return sent >= 100 && rig.peerLoud > 40; }, std::chrono::seconds(5));
+  sender.stop();
+  CHECK(rig.leg->stats().rtpReceived >= 90);
+  REQUIRE(rig.leg->remoteRtpAddress());
+  CHECK(*rig.leg->remoteRtpAddress() == rig.peer->localAddress());
+  CHECK(rig.leg->stats().relatches == 1);
+  CHECK(rig.listener.loudFrames > 40);
+  CHECK(rig.peerReceived > 40);
+  CHECK(rig.peerLoud > 40);
+  rig.leg->hangup();
+  CHECK(rig.signals->ended == 1);
+  CHECK((rig.signals->reason == HangupReason::Local));
+  CHECK(rig.listener.hangups == 1);
+}
+
+TEST_CASE("sip leg reports one digit per RFC 4733 key press") {
+  Rig rig(5000);
+  rig.leg->start();
+  // Digit 5: start with marker, two updates, three end packets, all at one timestamp.
+  const uint32_t ts = 777;
+  for (int i = 0; i < 6; ++i) {
+    TelephoneEvent ev{.event = 5,
+                      .end = i >= 3,
+                      .volume = 10,
+                      .duration = static_cast<uint16_t>(160 * (i < 3 ? i + 1 : 3))};
+    std::array<uint8_t, 4> p;
+    ev.serialize(p);
+    rig.sendRtp(101, i == 0, p, ts);
+  }
+  rig.runUntil([&] { return !rig.listener.dtmf.empty(); }, std::chrono::seconds(2));
+  rig.runUntil([] { return false; }, std::chrono::milliseconds(100));
+  CHECK(rig.listener.dtmf == "5");
+}
+
+TEST_CASE("sip leg ends the call after the media timeout and asks for BYE") {
+  Rig rig(300);
+  rig.leg->start();
+  rig.sendTone();
+  rig.runUntil([&] { return rig.listener.hangups > 0; }, std::chrono::seconds(3));
+  CHECK(rig.listener.hangups == 1);
+  CHECK((rig.listener.reason == HangupReason::MediaTimeout));
+  CHECK(rig.signals->ended == 1);
+  CHECK((rig.signals->reason == HangupReason::MediaTimeout));
+}
+
+TEST_CASE("sip leg remote hangup sends no BYE") {
+  Rig rig(5000);
+  rig.leg->start();
+  rig.leg->remoteHangup();
+  rig.leg->remoteHangup();
+  CHECK(rig.listener.hangups == 1);
+  CHECK((rig.listener.reason == HangupReason::Remote));
+  CHECK(rig.signals->ended == 0);
+  CHECK(rig.leg->ended());
+}
+
+TEST_CASE("sip leg drops garbage and unknown payload types") {
+  Rig rig(5000);
+  rig.leg->start();
+  std::array<uint8_t, 5> junk{1, 2, 3, 4, 5};
+  rig.peer->send(junk, rig.leg->localRtpAddress());
+  std::array<uint8_t, 160> payload{};
+  rig.sendRtp(18, false, payload, 1);  // G.729: not negotiated
+  rig.runUntil([&] { return rig.leg->stats().dropped >= 2; }, std::chrono::seconds(2));
+  CHECK(rig.leg->stats().dropped == 2);
+  CHECK(rig.leg->stats().rtpReceived == 0);
+  CHECK(rig.leg->stats().relatches == 0);
+}
