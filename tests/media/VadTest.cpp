@@ -6,6 +6,7 @@
 
 #include "core/Error.hpp"
 #include "media/Vad.hpp"
+#include "media/vad/ActiveSpeechLevel.hpp"
 
 using namespace parley::media;
 
@@ -69,4 +70,52 @@ TEST_CASE("VAD: a single click does not start speech - silence and wrong sizes a
   std::vector<int16_t> wrong(100, 1000);
   CHECK_FALSE(vad.process(wrong));
   CHECK_THROWS_AS(Vad(VadConfig{.sampleRate = 44100}), parley::core::Error);
+}
+
+TEST_CASE("VAD: a step up in background noise ends speech within the floor window") {
+  // A caller's line gets noisier (a recording's own hiss after digital silence, a fan turning
+  // on): the floor must follow, so speech may last no longer than the minimum window plus the
+  // hangover, and must not come back while the noise stays the same.
+  for (int rate : {16000, 8000}) {
+    Vad vad(VadConfig{.sampleRate = rate});
+    std::mt19937 rng(7);
+    std::normal_distribution<double> faint(0, 3);   // ≈ -80 dBFS
+    std::normal_distribution<double> loud(0, 180);  // ≈ -45 dBFS
+    std::vector<int16_t> f(static_cast<size_t>(rate / 50));
+    for (int i = 0; i < 100; ++i) {
+      for (auto& s : f) s = static_cast<int16_t>(faint(rng));
+      CHECK_FALSE(vad.process(f));
+    }
+    int lastSpeech = -1;
+    const int frames = 250;  // 5 s of the louder background
+    for (int i = 0; i < frames; ++i) {
+      for (auto& s : f) s = static_cast<int16_t>(loud(rng));
+      if (vad.process(f)) lastSpeech = i;
+    }
+    const int limit = static_cast<int>(Vad::kFloorWindowFrames) + VadConfig{}.hangoverMs / 20 + 5;
+    CHECK(lastSpeech < limit);
+    CHECK(vad.noiseFloorDb() > -55);
+  }
+}
+
+TEST_CASE("P.56 active speech level: a tone burst measures at its own RMS level") {
+  constexpr int kRate = 16000;
+  const double amp = 3000;  // RMS amp/sqrt(2): -26.8 dBov
+  const double expected = 20 * std::log10(amp / std::sqrt(2.0) / 32768.0);
+  for (int silenceSeconds : {1, 3}) {
+    std::vector<float> x(static_cast<size_t>(kRate * (1 + silenceSeconds)), 0.0f);
+    for (int i = 0; i < kRate; ++i)
+      x[static_cast<size_t>(i)] = static_cast<float>(amp * std::sin(2 * M_PI * 1000.0 * i / kRate));
+    const auto level = parley::media::vad::measureActiveSpeechLevel(x, kRate);
+    // Active level ignores how much silence surrounds the burst; P.56 counts its 200 ms
+    // hangover as active, so a 1 s burst is averaged over 1.2 s (-0.8 dB); the threshold
+    // interpolation is good to a few tenths of a dB.
+    CHECK(std::fabs(level.activeLevelDbov - (expected - 10 * std::log10(1.2))) < 0.5);
+    // Active for the 1 s burst plus the 200 ms hangover.
+    CHECK(level.activityFactor == doctest::Approx(1.2 / (1 + silenceSeconds)).epsilon(0.05));
+    CHECK(level.thresholdDbov == doctest::Approx(level.activeLevelDbov - 15.9));
+  }
+  const std::vector<float> zeros(1600, 0.0f);
+  CHECK(parley::media::vad::measureActiveSpeechLevel(zeros, kRate).activeLevelDbov == -100);
+  CHECK(parley::media::vad::measureActiveSpeechLevel({}, kRate).activityFactor == 0);
 }

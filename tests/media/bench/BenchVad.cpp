@@ -41,17 +41,16 @@
 #include "media/Resampler.hpp"
 #include "media/Vad.hpp"
 #include "media/WavFile.hpp"
+#include "media/vad/ActiveSpeechLevel.hpp"
 
 using namespace parley::media;
+using parley::media::vad::kP56HangoverS;
+using parley::media::vad::kP56MarginDb;
 
 namespace {
 
 constexpr size_t kN = kFrameSamples;
 constexpr int kRate = 16000;
-/// ITU-T P.56 method B constants: envelope time constant, hangover, margin.
-constexpr double kP56TimeConstantS = 0.03;
-constexpr double kP56HangoverS = 0.2;
-constexpr double kP56MarginDb = 15.9;
 /// Level every clip is normalised to (dBov, 0 dBov = RMS of a full-scale square wave).
 constexpr double kSpeechLevelDbov = -26.0;
 /// Gaps shorter than P.56's hangover are bridged; the same span after an offset is tolerance.
@@ -89,51 +88,6 @@ double frameDb(const float* x, size_t n) {
   double s = 0;
   for (size_t i = 0; i < n; ++i) s += double(x[i]) * x[i];
   return dbov(s / double(n));
-}
-
-/// Active speech level in dBov by ITU-T P.56 method B (as in ITU-T G.191's sv56): a two-stage
-/// 30 ms envelope of |x|, activity per threshold c_j = 2^j with a 200 ms hangover, and the
-/// level where active power over threshold equals the 15.9 dB margin (linear interpolation
-/// between the two thresholds that bracket it).
-double activeSpeechLevelDb(const std::vector<float>& x) {
-  constexpr int kThresholds = 15;
-  const double g = std::exp(-1.0 / (kRate * kP56TimeConstantS));
-  const int hangSamples = static_cast<int>(kP56HangoverS * kRate);
-  std::array<long, kThresholds> active{};
-  std::array<int, kThresholds> hang{};
-  hang.fill(hangSamples);
-  double p = 0, q = 0, sq = 0;
-  for (float v : x) {
-    sq += double(v) * v;
-    p = g * p + (1 - g) * std::fabs(v);
-    q = g * q + (1 - g) * p;
-    for (int j = 0; j < kThresholds; ++j) {
-      if (q >= std::ldexp(1.0, j)) {
-        ++active[j];
-        hang[j] = 0;
-      } else if (hang[j] < hangSamples) {
-        ++active[j];
-        ++hang[j];
-      }
-    }
-  }
-  double prevA = 0, prevC = 0, prevDelta = 0;
-  for (int j = 0; j < kThresholds; ++j) {
-    if (active[j] == 0) break;
-    const double a = 10 * std::log10(sq / double(active[j]));
-    const double c = 20 * std::log10(std::ldexp(1.0, j));
-    const double delta = a - c;
-    if (delta <= kP56MarginDb) {
-      if (j == 0) return a - 20 * std::log10(32768.0);
-      const double t = (prevDelta - kP56MarginDb) / (prevDelta - delta);
-      return prevA + t * (a - prevA) - 20 * std::log10(32768.0);
-    }
-    prevA = a;
-    prevC = c;
-    prevDelta = delta;
-  }
-  (void)prevC;
-  return prevA - 20 * std::log10(32768.0);
 }
 
 /// 2nd-order Butterworth high-pass at kLabelHighPassHz (RBJ cookbook), 16 kHz.
@@ -322,7 +276,8 @@ int main(int argc, char** argv) {
     auto pcm = load16k(argv[i]);
     std::vector<float> x(pcm.begin(), pcm.end());
     std::vector<float> band = highPass(x);
-    const double gain = std::pow(10.0, (kSpeechLevelDbov - activeSpeechLevelDb(band)) / 20);
+    const double gain = std::pow(
+        10.0, (kSpeechLevelDbov - vad::measureActiveSpeechLevel(band, kRate).activeLevelDbov) / 20);
     for (auto& v : x) v = float(v * gain);
     for (auto& v : band) v = float(v * gain);
     clips.push_back(std::move(x));
