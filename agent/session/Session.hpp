@@ -30,6 +30,8 @@
 // Errors: start() throws core::Error (control path) if the leg or the providers cannot be set
 // up; nothing is registered then. After start() nothing throws: provider failures become a
 // short spoken apology and, if unrecoverable, a clean hangup (issue 7 "never dead air").
+#include <uv.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,6 +70,12 @@ struct SessionParams {
   /// The leg has acoustic echo cancellation (browsers do; phones do not). Without it the
   /// conversation guards barge-in against the agent's own echo (see dialog EchoGuard).
   bool legHasEchoCancellation = false;
+  /// The leg can hand the call to a person (SIP REFER). Without it transfer_call is answered
+  /// "not possible" and the agent says so.
+  bool legCanTransfer = false;
+  /// The libuv loop to run on when `loop.thread` is null (`parley console` runs its own loop on
+  /// the main thread). Ignored when the MediaLoop has a thread.
+  uv_loop_t* uvLoop = nullptr;
 };
 
 class Session {
