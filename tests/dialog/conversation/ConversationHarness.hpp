@@ -1,0 +1,324 @@
+#pragma once
+// A timeline driver for Conversation unit tests (STYLE.md "feed a stage a timeline and assert
+// its events"): a ManualClock advanced 20 ms per step, and small fakes of the provider
+// interfaces whose events are delivered on the next step, so every run is deterministic. The
+// end-to-end tests use the real clients and local providers instead.
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/Clock.hpp"
+#include "dialog/conversation/Conversation.hpp"
+
+namespace parley::dialog::test {
+
+/// The leg's playout side: one 20 ms frame per tick.
+struct FakeOut final : AudioOut {
+  std::deque<int16_t> queue;
+  uint64_t played = 0;
+  bool endMarked = false;
+  std::vector<bool> frames;  ///< per tick: agent audio was sent
+  size_t sendSamples(std::span<const int16_t> s) override {
+    queue.insert(queue.end(), s.begin(), s.end());
+    endMarked = false;
+    return s.size();
+  }
+  void endOfUtterance() override { endMarked = true; }
+  size_t flushAudio() override {
+    size_t n = queue.size();
+    queue.clear();
+    return n;
+  }
+  int queuedAudioMs() const override { return static_cast<int>(queue.size() / 16); }
+  uint64_t playedSamples() const override { return played; }
+  void tick() {
+    size_t n = std::min<size_t>(320, queue.size());
+    if (n < 320 && !endMarked) n = 0;
+    for (size_t i = 0; i < n; ++i) queue.pop_front();
+    played += n;
+    frames.push_back(n > 0);
+  }
+};
+
+struct FakeStt final : SttStream {
+  SttListener& l;
+  std::string onFinalize;  ///< text returned as a final when finalize() is called
+  int finalizes = 0;
+  size_t pushed = 0;
+  bool closed = false;
+  explicit FakeStt(SttListener& listener) : l(listener) {}
+  void start() override {}
+  void pushAudio(std::span<const int16_t> s) override { pushed += s.size(); }
+  void finalize() override {
+    ++finalizes;
+    answerPending = true;
+  }
+  bool answerPending = false;
+  /// Answers a finalize() one step later, as a provider would.
+  void deliver() {
+    if (!answerPending) return;
+    answerPending = false;
+    if (!onFinalize.empty()) {
+      std::string text = std::move(onFinalize);
+      onFinalize.clear();
+      final(text, false, true);
+    }
+  }
+  void close() override { closed = true; }
+  int sampleRate() const override { return 16000; }
+  void final(const std::string& text, bool speechFinal = false, bool fromFinalize = false) {
+    SttTranscript t;
+    t.text = text;
+    t.isFinal = true;
+    t.speechFinal = speechFinal;
+    t.fromFinalize = fromFinalize;
+    t.latencyMs = 120;
+    l.onSttTranscript(t);
+  }
+  void interim(const std::string& text) {
+    SttTranscript t;
+    t.text = text;
+    l.onSttTranscript(t);
+  }
+};
+
+/// A scripted LLM answer: text deltas, tool calls, or an error.
+struct LlmScript {
+  std::vector<std::string> deltas;
+  std::vector<ToolCall> calls;
+  bool fail = false;
+};
+
+struct FakeLlm final : LlmClient {
+  struct Stream final : LlmStream {
+    FakeLlm* owner;
+    bool live = true;
+    explicit Stream(FakeLlm* o) : owner(o) {}
+    ~Stream() override { cancel(); }
+    void cancel() override {
+      if (live && owner->active == this) owner->active = nullptr;
+      live = false;
+    }
+    bool active() const override { return live; }
+  };
+  std::deque<LlmScript> scripts;
+  std::vector<ChatRequest> requests;
+  Stream* active = nullptr;
+  LlmListener* listener = nullptr;
+  std::unique_ptr<LlmStream> stream(const ChatRequest& r, LlmListener& l) override {
+    requests.push_back(r);
+    auto s = std::make_unique<Stream>(this);
+    active = s.get();
+    listener = &l;
+    return s;
+  }
+  /// Delivers the next script to the active stream (called each step).
+  void deliver() {
+    if (!active) return;
+    Stream* s = active;
+    active = nullptr;
+    LlmScript sc;
+    if (!scripts.empty()) {
+      sc = scripts.front();
+      scripts.pop_front();
+    } else {
+      sc.deltas = {"Okay."};
+    }
+    if (sc.fail) {
+      s->live = false;
+      return listener->onLlmError({.message = "HTTP 500"});
+    }
+    for (const auto& d : sc.deltas) {
+      if (!s->live) return;
+      listener->onLlmText(d);
+    }
+    if (!s->live) return;
+    if (!sc.calls.empty()) listener->onLlmToolCalls(sc.calls);
+    s->live = false;
+    LlmDone done;
+    done.finishReason = sc.calls.empty() ? "stop" : "tool_calls";
+    done.timeToFirstTokenMs = 200;
+    listener->onLlmDone(done);
+  }
+};
+
+/// Speaks each word as 200 ms of a 440 Hz tone, with word timings; one step after flush().
+struct FakeTts final : TtsStream {
+  static constexpr int kWordMs = 200;
+  TtsListener& l;
+  std::vector<std::string> pushed;  ///< every pushText, in order
+  std::string pending;
+  bool flushed = false;
+  int flushes = 0;
+  int failNext = 0;  ///< fail this many upcoming flushes
+  explicit FakeTts(TtsListener& listener) : l(listener) {}
+  void start() override {}
+  void pushText(std::string_view t) override {
+    pushed.emplace_back(t);
+    pending += std::string(t) + " ";
+  }
+  void flush() override {
+    flushed = true;
+    ++flushes;
+  }
+  void cancel() override {
+    pending.clear();
+    flushed = false;
+  }
+  int audioSampleRate() const override { return 16000; }
+  TtsEncoding encoding() const override { return TtsEncoding::Pcm16; }
+  void deliver() {
+    if (!flushed) return;
+    flushed = false;
+    std::string text = std::move(pending);
+    pending.clear();
+    if (failNext > 0) {
+      --failNext;
+      return l.onTtsError({.message = "socket closed"});
+    }
+    std::vector<TtsWordTiming> words;
+    std::vector<uint8_t> bytes;
+    size_t i = 0;
+    double at = 0;
+    while (i < text.size()) {
+      while (i < text.size() && text[i] == ' ') ++i;
+      size_t b = i;
+      while (i < text.size() && text[i] != ' ') ++i;
+      if (b == i) break;
+      words.push_back({text.substr(b, i - b), at, at + kWordMs});
+      at += kWordMs;
+      for (int s = 0; s < kWordMs * 16; ++s) {
+        auto v = static_cast<int16_t>(s % 36 < 18 ? 3000 : -3000);
+        bytes.push_back(static_cast<uint8_t>(v & 0xff));
+        bytes.push_back(static_cast<uint8_t>((v >> 8) & 0xff));
+      }
+    }
+    l.onTtsAudio(bytes, 80);
+    l.onTtsWords(words);
+    l.onTtsDone();
+  }
+};
+
+/// Tool rounds that finish after `delayMs` of clock time with results from `handler`.
+struct FakeTools final : ToolExecutor {
+  const core::ManualClock& clock;
+  int delayMs = 0;
+  std::function<std::string(const ToolCall&)> handler = [](const ToolCall&) {
+    return std::string(R"({"status":"ok"})");
+  };
+  std::vector<ToolCall> calls;
+  Done done;
+  int64_t startNs = 0;
+  int rounds = 0;
+  explicit FakeTools(const core::ManualClock& c) : clock(c) {}
+  void run(std::vector<ToolCall> c, Done d) override {
+    calls = std::move(c);
+    done = std::move(d);
+    startNs = clock.monoNs();
+    ++rounds;
+  }
+  void cancel() override { done = nullptr; }
+  bool busy() const override { return done != nullptr; }
+  void deliver() {
+    if (!done || clock.monoNs() - startNs < int64_t{delayMs} * 1'000'000) return;
+    std::vector<ToolResult> out;
+    for (const auto& c : calls) {
+      std::string json = handler(c);
+      out.push_back(
+          {c.id, c.name, json, double(delayMs), json.find("\"error\"") != std::string::npos});
+    }
+    auto d = std::move(done);
+    done = nullptr;
+    d(std::move(out));
+  }
+};
+
+struct Recorder final : ConversationListener {
+  std::vector<TurnState> states;
+  std::vector<TranscriptLine> lines;
+  std::vector<ToolCallRecord> tools;
+  std::vector<TurnMetrics> turns;
+  std::vector<BargeInRecord> bargeIns;
+  std::string hangup;
+  void onConversationState(TurnState s, double) override { states.push_back(s); }
+  void onConversationTranscript(const TranscriptLine& l) override { lines.push_back(l); }
+  void onConversationToolCall(const ToolCallRecord& t) override { tools.push_back(t); }
+  void onConversationTurnMetrics(const TurnMetrics& m) override { turns.push_back(m); }
+  void onConversationBargeIn(const BargeInRecord& b) override { bargeIns.push_back(b); }
+  void onConversationHangup(const std::string& reason) override { hangup = reason; }
+};
+
+/// One conversation with fakes, stepped 20 ms at a time.
+struct Harness {
+  core::ManualClock clock;
+  FakeOut out;
+  Recorder rec;
+  FakeStt* stt = nullptr;
+  FakeTts* tts = nullptr;
+  FakeLlm* llm = nullptr;
+  FakeTools* tools = nullptr;
+  core::MetricsRegistry metrics;
+  std::unique_ptr<Conversation> conv;
+  int64_t steps = 0;
+
+  explicit Harness(ConversationConfig config = {}, std::string greeting = "Hello, how can I help?",
+                   bool aec = true) {
+    ConversationParts p;
+    p.makeStt = [this](SttListener& l) {
+      auto s = std::make_unique<FakeStt>(l);
+      stt = s.get();
+      return s;
+    };
+    p.makeTts = [this](TtsListener& l) {
+      auto t = std::make_unique<FakeTts>(l);
+      tts = t.get();
+      return t;
+    };
+    auto l = std::make_unique<FakeLlm>();
+    llm = l.get();
+    p.llm = std::move(l);
+    auto t = std::make_unique<FakeTools>(clock);
+    tools = t.get();
+    p.tools = std::move(t);
+    p.toolSpecs = {{"check_availability", "", "{}"}, {"end_call", "", "{}"}};
+    p.systemPrompt = "You are a receptionist.";
+    p.greeting = std::move(greeting);
+    p.legHasEchoCancellation = aec;
+    conv = std::make_unique<Conversation>(clock, config, std::move(p), out, rec, metrics);
+    conv->start();
+  }
+  double nowMs() const { return double(clock.monoNs()) / 1e6; }
+  /// One 20 ms step with caller speech or silence.
+  void step(bool speech = false) {
+    clock.advance(std::chrono::milliseconds(20));
+    ++steps;
+    stt->deliver();
+    llm->deliver();
+    tools->deliver();
+    tts->deliver();
+    media::AudioFrame f;
+    conv->onCallerAudio(f, {speech, speech ? 30.0 : 0.0});
+    out.tick();
+  }
+  void run(int ms, bool speech = false) {
+    for (int i = 0; i < ms / 20; ++i) step(speech);
+  }
+  /// Steps until `pred` or `maxMs`; returns whether pred became true.
+  bool until(const std::function<bool()>& pred, int maxMs = 30000) {
+    for (int i = 0; i < maxMs / 20; ++i) {
+      if (pred()) return true;
+      step();
+    }
+    return pred();
+  }
+  bool inState(TurnState s) const { return conv->state() == s; }
+  /// The caller says `text` for `ms` (VAD speech), with the final returned on finalize().
+  void say(const std::string& text, int ms = 800) {
+    stt->onFinalize = text;
+    run(ms, true);
+  }
+};
+
+}  // namespace parley::dialog::test
