@@ -4,7 +4,6 @@
 #include <iostream>
 
 #include "agent/Version.hpp"
-#include "agent/cli/ConsoleCommand.hpp"
 #include "agent/cli/ToolsCommands.hpp"
 #include "agent/cli/WorkerCommand.hpp"
 
@@ -17,7 +16,6 @@ int main(int argc, char** argv) {
   // Subcommands: one line each; the code lives in agent/cli/.
   parley::agent::addWorkerCommand(app, exitCode);
   parley::agent::addToolsCommands(app, exitCode);
-  parley::agent::addConsoleCommand(app, exitCode);
 
   auto* help = app.add_subcommand("help", "Show this help");
   // App::help() would describe the selected subcommand ("help" itself); format the root app.
