@@ -1,13 +1,15 @@
 // The worker's subsystems, in start order. Each subsystem adds one line here.
 #include "agent/WorkerContext.hpp"
+#include "agent/sip/SipSubsystem.hpp"
+#include "agent/whip/WhipSubsystem.hpp"
 
 namespace parley::agent {
 
 std::vector<std::unique_ptr<Subsystem>> makeSubsystems(WorkerContext& context) {
   std::vector<std::unique_ptr<Subsystem>> list;
   (void)context;
-  // list.push_back(makeWhipSubsystem(context));   (WebRTC, issue 8)
-  // list.push_back(makeSipSubsystem(context));    (SIP, issue 9)
+  list.push_back(makeWhipSubsystem(context));  // WebRTC browser calls (issue 8)
+  list.push_back(makeSipSubsystem(context));   // phone calls over a SIP trunk (issue 9)
   return list;
 }
 

@@ -72,6 +72,19 @@ core::ConfigSchema buildSchema() {
   s.add({.path = "providers.elevenlabs.api_key", .defaultValue = "",
          .doc = "ElevenLabs key; empty = local TTS", .envAliases = {"ELEVEN_API_KEY"},
          .secret = true});
+  // WebRTC / WHIP (issue 8).
+  s.add({.path = "webrtc.port", .type = ConfigType::Int, .defaultValue = "0",
+         .doc = "UDP port shared by every WebRTC call (STUN, DTLS, SRTP); 0 = any free port",
+         .min = 0, .max = 65535});
+  s.add({.path = "webrtc.public_ip", .defaultValue = "",
+         .doc = "IP put in the SDP host candidate; empty = 127.0.0.1 (browsers on this host)"});
+  s.add({.path = "webrtc.max_sessions", .type = ConfigType::Int, .defaultValue = "50",
+         .doc = "browser calls at once; more → 503 + Retry-After", .min = 0, .max = 100000});
+  s.add({.path = "webrtc.bearer_token", .defaultValue = "",
+         .doc = "if set, POST /whip/{tenant} needs Authorization: Bearer <token> (else 401)",
+         .secret = true});
+  s.add({.path = "webrtc.web_dir", .defaultValue = "agent/web",
+         .doc = "directory of the test-call page served at /"});
   return s;
 }
 

@@ -1,0 +1,406 @@
+#include "agent/whip/WhipSubsystem.hpp"
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "agent/whip/CallEvents.hpp"
+#include "agent/whip/WebRtcCall.hpp"
+#include "core/Error.hpp"
+#include "core/Log.hpp"
+#include "media/Pacer.hpp"
+#include "media/webrtc/DtlsCertificate.hpp"
+#include "media/webrtc/Sdp.hpp"
+#include "media/webrtc/WebRtcServer.hpp"
+#include "tools/TenantLoader.hpp"
+
+namespace parley::agent {
+namespace {
+
+/// Seconds a client should wait before retrying a call refused for capacity or drain.
+constexpr int kRetryAfterS = 5;
+/// How soon the page's event stream reconnects for more events, ms.
+constexpr int kSseRetryMs = 400;
+/// ICE credentials: RFC 8839 §5.4 wants ≥ 24 bits of ufrag and ≥ 128 bits of password
+/// randomness; 8 and 32 characters from a 62-letter alphabet give 47 and 190 bits.
+constexpr size_t kUfragChars = 8;
+constexpr size_t kPwdChars = 32;
+/// Ended calls whose event log is kept so the page can read the final events.
+constexpr size_t kKeptEndedCalls = 64;
+
+std::string randomToken(size_t n) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<size_t> pick(0, sizeof kAlphabet - 2);
+  std::string s(n, 'x');
+  for (char& c : s) c = kAlphabet[pick(rng)];
+  return s;
+}
+
+uint32_t randomU32() {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  return static_cast<uint32_t>(rng());
+}
+
+std::string mediaType(const std::string& contentType) {
+  std::string t = contentType.substr(0, contentType.find(';'));
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return t;
+}
+
+void addCors(HttpResponse& r) {
+  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  r.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, DELETE, PATCH, OPTIONS");
+  r.headers.emplace_back("Access-Control-Allow-Headers",
+                         "Content-Type, Authorization, If-Match, Last-Event-ID");
+  r.headers.emplace_back("Access-Control-Expose-Headers", "Location, ETag, Link, Retry-After");
+}
+
+HttpResponse withCors(HttpResponse r) {
+  addCors(r);
+  return r;
+}
+
+/// Everything route handlers and media tasks share. Held by shared_ptr from every route, so a
+/// request racing the worker's shutdown never touches freed memory.
+class WhipCore : public std::enable_shared_from_this<WhipCore> {
+ public:
+  WhipCore(WorkerContext& context)
+      : context_(context),
+        settings_(context.settings()),
+        log_("whip"),
+        loop_(*context.loops().at(0)) {
+    const core::Config& cfg = settings_.raw;
+    port_ = static_cast<uint16_t>(cfg.getInt("webrtc.port"));
+    publicIp_ = cfg.getString("webrtc.public_ip");
+    maxCalls_ = static_cast<int>(cfg.getInt("webrtc.max_sessions"));
+    token_ = cfg.getString("webrtc.bearer_token");
+    webDir_ = cfg.getString("webrtc.web_dir");
+#ifdef PARLEY_WEB_DIR
+    // Run from elsewhere than the source tree: fall back to the page next to the sources.
+    if (!std::filesystem::exists(std::filesystem::path(webDir_) / "index.html"))
+      webDir_ = PARLEY_WEB_DIR;
+#endif
+    certificate_ = media::DtlsCertificate::generate();
+
+    // The socket must be created on the loop that will read it.
+    std::promise<std::string> bound;
+    auto result = bound.get_future();
+    loop_.thread->post([this, &bound] {
+      try {
+        auto addr = core::SocketAddress::fromHostPort("0.0.0.0", port_);
+        server_ = std::make_unique<media::WebRtcServer>(loop_.thread->loop(), *addr);
+        bound.set_value("");
+      } catch (const std::exception& e) {
+        bound.set_value(e.what());
+      }
+    });
+    const std::string err = result.get();
+    if (!err.empty())
+      throw core::Error("webrtc.port " + std::to_string(port_) + ": cannot bind: " + err);
+    // Called from the constructor on the control thread: the server was made on the loop and is
+    // only read (its bound address) here, after the hand-off above.
+    boundPort_ = server_->localAddress().port();
+    if (publicIp_.empty()) publicIp_ = "127.0.0.1";
+    log_.info("WebRTC on UDP port {} (candidate {}), certificate sha-256 {}", boundPort_, publicIp_,
+              certificate_->fingerprintSha256());
+  }
+
+  void registerRoutes(Router& router) {
+    auto self = shared_from_this();
+    router.add(HttpMethod::Options, "/whip/{tenant}",
+               [self](const HttpRequest&) { return self->preflight(true); });
+    router.add(HttpMethod::Options, "/whip/{tenant}/{session}",
+               [self](const HttpRequest&) { return self->preflight(false); });
+    router.add(HttpMethod::Post, "/whip/{tenant}",
+               [self](const HttpRequest& r) { return self->post(r); });
+    router.add(HttpMethod::Delete, "/whip/{tenant}/{session}",
+               [self](const HttpRequest& r) { return self->remove(r); });
+    router.add(HttpMethod::Patch, "/whip/{tenant}/{session}", [](const HttpRequest&) {
+      // ICE-lite with every candidate in the answer: trickle and restart are not supported.
+      return withCors(HttpResponse::error(501, "trickle ICE and ICE restart are not supported"));
+    });
+    router.add(HttpMethod::Get, "/v1/sessions/{id}/events",
+               [self](const HttpRequest& r) { return self->events(r); });
+    router.add(HttpMethod::Options, "/v1/sessions/{id}/events",
+               [self](const HttpRequest&) { return self->preflight(false); });
+    router.add(HttpMethod::Get, "/", [self](const HttpRequest& r) { return self->page(r); });
+    router.add(HttpMethod::Get, "/web/{file}",
+               [self](const HttpRequest& r) { return self->page(r); });
+    router.add(HttpMethod::Get, "/v1/tenants",
+               [self](const HttpRequest&) { return self->tenantList(); });
+  }
+
+  void stopAll() {
+    std::promise<void> done;
+    auto f = done.get_future();
+    if (!loop_.thread->post([this, &done] {
+          for (auto& [id, call] : calls_) call->hangup();
+          calls_.clear();
+          if (server_) server_->close();
+          server_.reset();
+          done.set_value();
+        }))
+      return;
+    f.wait();
+  }
+
+ private:
+  HttpResponse preflight(bool endpoint) {
+    HttpResponse r = HttpResponse::text(204, "");
+    r.contentType.clear();
+    if (endpoint) r.headers.emplace_back("Accept-Post", "application/sdp");
+    addCors(r);
+    return r;
+  }
+
+  HttpResponse post(const HttpRequest& req) {
+    const std::string tenantId = req.params.at("tenant");
+    auto tenant = context_.tenants().byId(tenantId);
+    if (!tenant) return withCors(HttpResponse::error(404, "no tenant '" + tenantId + "'"));
+    if (!token_.empty() && req.header("authorization") != "Bearer " + token_) {
+      HttpResponse r = HttpResponse::error(401, "missing or wrong bearer token");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"parley\"");
+      return withCors(r);
+    }
+    if (mediaType(req.header("content-type")) != "application/sdp")
+      return withCors(HttpResponse::error(415, "Content-Type must be application/sdp"));
+    if (req.body.size() > media::Sdp::kMaxSdpBytes)
+      return withCors(HttpResponse::error(413, "SDP offer larger than 64 KiB"));
+    if (!context_.accepting()) return busy("the worker is draining");
+    if (active_.load() >= maxCalls_) return busy("the worker is at capacity (webrtc.max_sessions)");
+
+    media::SdpError sdpError{};
+    auto offer = media::Sdp::parseOffer(req.body, sdpError);
+    if (!offer) {
+      const int status = sdpError.kind == media::SdpError::Kind::Malformed ? 400 : 406;
+      return withCors(HttpResponse::error(status, sdpError.reason));
+    }
+    const media::SdpMediaSection& audio = offer->sections[static_cast<size_t>(offer->audioIndex)];
+
+    const std::string callId = "wrtc-" + randomToken(12);
+    media::SdpAnswerParams p;
+    p.iceUfrag = randomToken(kUfragChars);
+    p.icePwd = randomToken(kPwdChars);
+    p.fingerprintSha256 = certificate_->fingerprintSha256();
+    p.candidateIp = publicIp_;
+    p.candidatePort = boundPort_;
+    p.ssrc = randomU32() | 1;
+    p.cname = randomToken(16);
+    p.sessionId = (uint64_t{randomU32()} << 20) ^ randomU32();
+    const std::string answer = media::Sdp::buildAnswer(*offer, p);
+
+    media::WebRtcLegOptions o;
+    o.id = callId;
+    o.localUfrag = p.iceUfrag;
+    o.localPwd = p.icePwd;
+    o.remoteUfrag = audio.iceUfrag;
+    o.remoteFingerprint = audio.fingerprint;
+    o.opusPt = audio.opusPt;
+    o.telephoneEventPt = audio.telephoneEventPt;
+    o.telephoneEventRate = audio.telephoneEventRate > 0 ? audio.telephoneEventRate : 8000;
+    o.ssrc = p.ssrc;
+    o.cname = p.cname;
+
+    auto events = std::make_shared<CallEvents>();
+    {
+      std::lock_guard lock(mutex_);
+      index_[callId] = Entry{tenant->id, events, false};
+    }
+    ++active_;
+    auto self = shared_from_this();
+    const bool posted = loop_.thread->post([self, o = std::move(o), tenant, events]() mutable {
+      self->startCall(std::move(o), std::move(tenant), std::move(events));
+    });
+    if (!posted) {
+      --active_;
+      return busy("the worker is stopping");
+    }
+    log_.with("call_id", callId).info("WHIP offer accepted for tenant {}", tenant->id);
+
+    HttpResponse r = HttpResponse::text(201, answer, "application/sdp");
+    r.headers.emplace_back("Location", "/whip/" + tenant->id + "/" + callId);
+    r.headers.emplace_back("ETag", "\"" + p.iceUfrag + "\"");
+    r.headers.emplace_back("X-Parley-Session", callId);
+    r.headers.emplace_back(
+        "Link", "</v1/sessions/" + callId + "/events>; rel=\"urn:ietf:params:whip:ext:events\"");
+    addCors(r);
+    return r;
+  }
+
+  HttpResponse busy(const std::string& why) {
+    HttpResponse r = HttpResponse::error(503, why);
+    r.headers.emplace_back("Retry-After", std::to_string(kRetryAfterS));
+    return withCors(r);
+  }
+
+  // Media loop: builds the leg and whatever talks on it.
+  void startCall(media::WebRtcLegOptions o, std::shared_ptr<const tools::Tenant> tenant,
+                 std::shared_ptr<CallEvents> events) {
+    const std::string id = o.id;
+    try {
+      auto leg =
+          std::make_unique<media::WebRtcLeg>(std::move(o), certificate_, *server_, *loop_.pacer,
+                                             loop_.thread->loop(), context_.clock());
+      auto self = shared_from_this();
+      auto call = std::make_unique<WebRtcCall>(std::move(leg), std::move(tenant), events, context_,
+                                               loop_, [self, id] { self->onCallEnded(id); });
+      WebRtcCall* raw = call.get();
+      calls_[id] = std::move(call);
+      raw->start();
+    } catch (const std::exception& e) {
+      log_.with("call_id", id).error("cannot start the call: {}", e.what());
+      events->push("ended", nlohmann::json{{"reason", "error"}, {"detail", e.what()}}.dump());
+      finishEntry(id);
+    }
+  }
+
+  // Media loop, from the call's hangup: destroy it on a later iteration (never inside its own
+  // callback).
+  void onCallEnded(const std::string& id) {
+    auto self = shared_from_this();
+    loop_.thread->post([self, id] {
+      self->calls_.erase(id);
+      self->finishEntry(id);
+    });
+  }
+
+  void finishEntry(const std::string& id) {
+    --active_;
+    std::lock_guard lock(mutex_);
+    auto it = index_.find(id);
+    if (it != index_.end()) it->second.ended = true;
+    ended_.push_back(id);
+    while (ended_.size() > kKeptEndedCalls) {
+      index_.erase(ended_.front());
+      ended_.pop_front();
+    }
+  }
+
+  HttpResponse remove(const HttpRequest& req) {
+    const std::string id = req.params.at("session");
+    {
+      std::lock_guard lock(mutex_);
+      auto it = index_.find(id);
+      if (it == index_.end() || it->second.tenant != req.params.at("tenant"))
+        return withCors(HttpResponse::error(404, "no such session"));
+    }
+    auto self = shared_from_this();
+    loop_.thread->post([self, id] {
+      auto it = self->calls_.find(id);
+      if (it != self->calls_.end()) it->second->hangup();
+    });
+    return withCors(HttpResponse::json(200, nlohmann::json{{"ended", id}}.dump()));
+  }
+
+  HttpResponse events(const HttpRequest& req) {
+    std::shared_ptr<CallEvents> ev;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = index_.find(req.params.at("id"));
+      if (it == index_.end()) return withCors(HttpResponse::error(404, "no such session"));
+      ev = it->second.events;
+    }
+    uint64_t after = 0;
+    const std::string& lastId = req.header("last-event-id");
+    std::string q = req.query;
+    if (auto pos = q.find("after="); pos != std::string::npos)
+      after = std::strtoull(q.c_str() + pos + 6, nullptr, 10);
+    else if (!lastId.empty())
+      after = std::strtoull(lastId.c_str(), nullptr, 10);
+    uint64_t last = 0;
+    HttpResponse r =
+        HttpResponse::text(200, ev->sseSince(after, last, kSseRetryMs), "text/event-stream");
+    r.headers.emplace_back("Cache-Control", "no-store");
+    addCors(r);
+    return r;
+  }
+
+  HttpResponse tenantList() {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& t : context_.tenants().all())
+      list.push_back({{"id", t->id}, {"name", t->displayName}, {"language", t->language}});
+    return withCors(HttpResponse::json(
+        200, nlohmann::json{{"tenants", list}, {"auth", !token_.empty()}}.dump()));
+  }
+
+  HttpResponse page(const HttpRequest& req) {
+    std::string file = "index.html";
+    if (auto it = req.params.find("file"); it != req.params.end()) file = it->second;
+    // Only plain names from the web directory: no traversal, no hidden files.
+    if (file.empty() || file[0] == '.' || file.find('/') != std::string::npos ||
+        file.find("..") != std::string::npos)
+      return HttpResponse::error(404, "not found");
+    std::ifstream in(std::filesystem::path(webDir_) / file, std::ios::binary);
+    if (!in) return HttpResponse::error(404, "not found: " + file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string type = "application/octet-stream";
+    auto ends = [&](const char* ext) {
+      const std::string e(ext);
+      return file.size() >= e.size() && file.compare(file.size() - e.size(), e.size(), e) == 0;
+    };
+    if (ends(".html")) type = "text/html; charset=utf-8";
+    if (ends(".js")) type = "text/javascript; charset=utf-8";
+    if (ends(".css")) type = "text/css; charset=utf-8";
+    if (ends(".svg")) type = "image/svg+xml";
+    HttpResponse r = HttpResponse::text(200, ss.str(), type);
+    r.headers.emplace_back("Cache-Control", "no-cache");
+    return r;
+  }
+
+  struct Entry {
+    std::string tenant;
+    std::shared_ptr<CallEvents> events;
+    bool ended = false;
+  };
+
+  WorkerContext& context_;
+  const WorkerSettings& settings_;
+  core::Logger log_;
+  MediaLoop& loop_;  ///< the loop that owns the WebRTC port and every WebRTC call
+  uint16_t port_ = 0;
+  uint16_t boundPort_ = 0;
+  std::string publicIp_;
+  int maxCalls_ = 0;
+  std::string token_;
+  std::string webDir_;
+  std::shared_ptr<const media::DtlsCertificate> certificate_;
+  std::atomic<int> active_{0};
+
+  // Control-thread index of calls (and the recently ended), guarded by mutex_.
+  std::mutex mutex_;
+  std::map<std::string, Entry> index_;
+  std::deque<std::string> ended_;
+
+  // Media-loop state: only touched by tasks on loop_.
+  std::unique_ptr<media::WebRtcServer> server_;
+  std::map<std::string, std::unique_ptr<WebRtcCall>> calls_;
+};
+
+class WhipSubsystem final : public Subsystem {
+ public:
+  explicit WhipSubsystem(WorkerContext& context) : core_(std::make_shared<WhipCore>(context)) {
+    core_->registerRoutes(context.router());
+  }
+  void stop() override { core_->stopAll(); }
+
+ private:
+  std::shared_ptr<WhipCore> core_;
+};
+
+}  // namespace
+
+std::unique_ptr<Subsystem> makeWhipSubsystem(WorkerContext& context) {
+  return std::make_unique<WhipSubsystem>(context);
+}
+
+}  // namespace parley::agent
