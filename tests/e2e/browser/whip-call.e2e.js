@@ -120,7 +120,7 @@ async function main() {
     const page = await ctx.newPage();
     page.on('console', (m) => { if (m.type() === 'error') log('page console:', m.text()); });
     await page.goto(base + '/?tenant=demo');
-    await page.waitForSelector('#tenant option');
+    await page.waitForSelector('#tenant option', { state: 'attached' });
     assert.strictEqual(await page.$eval('#tenant', (s) => s.value), 'demo');
 
     await page.click('#call');
@@ -164,7 +164,11 @@ async function main() {
     // Hang up: the session ends on the worker.
     await page.click('#hangup');
     await waitFor('session gauge back to 0', async () => (await metric(base, 'parley_active_sessions')) === 0, 10000);
-    const events = await page.evaluate(() => window.parley.events.map((e) => e.type));
+    // The page reads the session's last events after the DELETE.
+    const events = await waitFor('the ended event on the page', async () => {
+      const ev = await page.evaluate(() => window.parley.events.map((e) => e.type));
+      return ev.includes('ended') ? ev : null;
+    }, 5000);
     log('events:', events.join(','));
     assert(events.includes('connected'), 'no connected event');
     assert(events.includes('ended'), 'no ended event');
