@@ -91,12 +91,16 @@ SipTrunks SipTrunks::loadFile(const std::filesystem::path& path) {
 }
 
 SipTrunks SipTrunks::parse(const std::string& yaml, const std::string& source) {
-  YAML::Node root;
+  // yaml-cpp throws on syntax errors and on conversions of odd nodes (a list used as a key):
+  // both become a ConfigError with the line.
   try {
-    root = YAML::Load(yaml);
+    return parseNodes(YAML::Load(yaml), source);
   } catch (const YAML::Exception& e) {
     throw core::ConfigError("", source + ":" + std::to_string(e.mark.line + 1), e.msg);
   }
+}
+
+SipTrunks SipTrunks::parseNodes(const YAML::Node& root, const std::string& source) {
   SipTrunks out;
   YAML::Node list = root["trunks"];
   if (!list.IsDefined() || list.IsNull()) return out;

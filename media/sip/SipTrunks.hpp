@@ -14,6 +14,10 @@
 
 #include "core/SocketAddress.hpp"
 
+namespace YAML {
+class Node;
+}
+
 namespace parley::media::sip {
 
 /// An IPv4 or IPv6 prefix, "203.0.113.0/24", "2001:db8::/32", or a bare address (/32, /128).
@@ -58,6 +62,7 @@ class SipTrunks {
   const std::vector<SipTrunk>& all() const { return trunks_; }
 
  private:
+  static SipTrunks parseNodes(const YAML::Node& root, const std::string& source);
   std::vector<SipTrunk> trunks_;
 };
 

@@ -80,5 +80,6 @@ TEST_CASE("trunks file errors name the file and line") {
   fails("trunks:\n  - name: a\n    inbund: {}\n", "unknown key");
   fails("trunks: {a: 1}\n", "must be a list");
   fails("trunks: [\n", "t.yaml:");
+  fails("trunks:\n  - {[a]: 1}\n", "t.yaml:2");
   CHECK(SipTrunks::parse("", "empty.yaml").all().empty());
 }

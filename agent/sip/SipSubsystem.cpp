@@ -1,0 +1,336 @@
+#include "agent/sip/SipSubsystem.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <map>
+#include <random>
+
+#include "agent/sip/SipCall.hpp"
+#include "core/Error.hpp"
+#include "core/Log.hpp"
+#include "media/Pacer.hpp"
+#include "media/sip/RtpPortAllocator.hpp"
+#include "media/sip/SipSdp.hpp"
+#include "media/sip/SipTrunks.hpp"
+#include "media/sip/SipUserAgent.hpp"
+#include "tools/PhoneNumber.hpp"
+#include "tools/Tenant.hpp"
+#include "tools/TenantLoader.hpp"
+
+namespace parley::agent {
+namespace {
+
+using media::sip::CallRef;
+namespace msip = media::sip;
+
+/// How long stop() waits for the media loops to end their calls (they are running; this is one
+/// loop iteration in practice).
+constexpr auto kStopWait = std::chrono::seconds(2);
+
+struct SipSettings {
+  bool enabled = false;
+  core::SocketAddress listen;
+  std::string publicIp;
+  uint16_t rtpFirst = 10000, rtpLast = 20000;
+  std::vector<msip::SipCodec> codecs;
+  std::string trunksFile;
+  int mediaTimeoutMs = 30'000;
+  int maxCalls = 100;
+  int retryAfterS = 5;
+  int ringMs = 0;
+  unsigned sessionTimerS = 1800;
+};
+
+SipSettings readSettings(const core::Config& cfg) {
+  SipSettings s;
+  s.enabled = cfg.getBool("sip.enabled");
+  s.listen = *core::SocketAddress::parse(cfg.getString("sip.listen"));
+  s.publicIp = cfg.getString("sip.public_ip");
+  if (s.publicIp.empty()) {
+    std::string host = s.listen.host();
+    s.publicIp = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host;
+  }
+  const std::string& range = cfg.getString("sip.rtp_ports");
+  auto dash = range.find('-');
+  s.rtpFirst = static_cast<uint16_t>(std::stoi(range.substr(0, dash)));
+  s.rtpLast = static_cast<uint16_t>(std::stoi(range.substr(dash + 1)));
+  s.codecs = *msip::parseCodecList(cfg.getString("sip.codecs"));
+  s.trunksFile = cfg.getString("sip.trunks_file");
+  s.mediaTimeoutMs = static_cast<int>(cfg.getDouble("sip.media_timeout_s") * 1000);
+  s.maxCalls = static_cast<int>(cfg.getInt("sip.max_calls"));
+  s.retryAfterS = static_cast<int>(cfg.getInt("sip.retry_after_s"));
+  s.ringMs = static_cast<int>(cfg.getInt("sip.ring_ms"));
+  s.sessionTimerS = static_cast<unsigned>(cfg.getInt("sip.session_timer_s"));
+  return s;
+}
+
+std::string randomHex(size_t n) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s(n, '0');
+  for (auto& c : s) c = kHex[rng() & 15];
+  return s;
+}
+
+/// Sofia wants a SIP URL: "sip:1.2.3.4:5060" / "sip:[::]:5060".
+std::string sipUrl(const core::SocketAddress& a) {
+  std::string host = a.host();
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "sip:" + host + ":" + std::to_string(a.port());
+}
+
+class SipSubsystem;
+
+/// Per-call state shared by the SIP thread (which creates it) and the call's media loop (which
+/// owns `call`). Also the leg's signalling: a local hangup becomes a BYE.
+struct CallState final : msip::SipLegSignalling {
+  CallRef ref = 0;
+  std::shared_ptr<msip::SipUserAgent> ua;
+  std::shared_ptr<msip::RtpPortAllocator> ports;
+  uint16_t port = 0;
+  MediaLoop* loop = nullptr;
+  std::unique_ptr<SipCall> call;  ///< media loop thread only
+
+  ~CallState() override {
+    if (ports && port) ports->release(port);
+  }
+  void onSipLegEnded(media::HangupReason) override { ua->hangup(ref); }
+};
+
+class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
+ public:
+  SipSubsystem(WorkerContext& context, SipSettings settings)
+      : context_(context),
+        settings_(std::move(settings)),
+        trunks_(msip::SipTrunks::loadFile(settings_.trunksFile)),
+        ports_(std::make_shared<msip::RtpPortAllocator>(settings_.rtpFirst, settings_.rtpLast)),
+        strangers_(context.metrics().counter(
+            "parley_sip_strangers_total",
+            "INVITEs from sources outside every trunk allowlist (answered 403)")),
+        active_(context.metrics().gauge("parley_sip_calls_active", "SIP calls in progress")) {
+    ua_ = std::make_shared<msip::SipUserAgent>(
+        msip::SipUserAgentConfig{.listenUrl = sipUrl(settings_.listen),
+                                 .userAgent = "Parley",
+                                 .sessionTimerS = settings_.sessionTimerS},
+        this);
+    log_.info("SIP listening on {} (UDP+TCP), media at {} ports {}-{}, {} trunk(s)",
+              settings_.listen.toString(), settings_.publicIp, settings_.rtpFirst,
+              settings_.rtpLast, trunks_.all().size());
+  }
+
+  ~SipSubsystem() override { stop(); }
+
+  void drain() override {}  // context.accepting() is false now: INVITEs get 503
+
+  void stop() override {
+    if (stopped_.exchange(true)) return;
+    ua_->stop();  // no more callbacks; sofia sent BYE/487 for what was open
+    // End every call on its loop and wait (the loops still run at this point).
+    std::vector<std::future<void>> waits;
+    for (auto& [ref, side] : calls_) {
+      auto done = std::make_shared<std::promise<void>>();
+      waits.push_back(done->get_future());
+      auto state = side.state;
+      if (!state->loop->thread->post([state, done] {
+            if (state->call) state->call->hangup();
+            state->call.reset();
+            done->set_value();
+          }))
+        done->set_value();
+    }
+    for (auto& w : waits) w.wait_for(kStopWait);
+    calls_.clear();
+  }
+
+  // --- SipUserAgentListener (SIP thread) ---
+
+  bool onSipSourceAllowed(const core::SocketAddress& source) override {
+    if (trunks_.matchSource(source)) return true;
+    strangers_.inc();
+    log_.debug("INVITE from {} matches no trunk: 403", source.toString());
+    return false;
+  }
+
+  void onSipInvite(const msip::SipInvite& inv) override {
+    auto refuse = [&](int status, const char* phrase, const std::string& why, int retry = 0) {
+      count(status);
+      log_.info("INVITE {} → {} {}: {}", inv.requestUser, status, phrase, why);
+      ua_->respond(inv.ref, status, phrase, {}, retry);
+    };
+    auto tenant = route(inv);
+    if (!tenant) return refuse(404, "Not Found", "no tenant has this number");
+    if (!context_.accepting())
+      return refuse(503, "Service Unavailable", "worker draining", settings_.retryAfterS);
+    if (settings_.maxCalls <= 0 || static_cast<int>(calls_.size()) >= settings_.maxCalls)
+      return refuse(503, "Service Unavailable", "sip.max_calls reached", settings_.retryAfterS);
+    if (inv.body.empty())
+      return refuse(488, "Not Acceptable Here", "INVITE without SDP offer (late offer)");
+    std::string why;
+    auto offer = msip::parseSdp(inv.body, &why);
+    if (!offer) return refuse(488, "Not Acceptable Here", why);
+    auto choice = msip::negotiate(*offer, settings_.codecs);
+    if (!choice) return refuse(488, "Not Acceptable Here", "no common codec (or SRTP offered)");
+    auto port = ports_->acquire();
+    if (!port) return refuse(503, "Service Unavailable", "no free RTP port", settings_.retryAfterS);
+
+    MediaLoop& loop = context_.pickLoop();
+    auto state = std::make_shared<CallState>();
+    state->ref = inv.ref;
+    state->ua = ua_;
+    state->ports = ports_;
+    state->port = *port;
+    state->loop = &loop;
+    SipSide side{.state = state,
+                 .local = msip::SdpLocal{.address = settings_.publicIp,
+                                         .port = *port,
+                                         .sessionId = std::random_device{}(),
+                                         .version = 1,
+                                         .direction = msip::answerDirection(offer->direction)},
+                 .choice = *choice};
+    std::string answer = msip::buildAnswer(side.local, side.choice);
+    calls_[inv.ref] = side;
+    active_.set(static_cast<double>(calls_.size()));
+
+    std::string caller = !inv.assertedIdentity.empty() ? inv.assertedIdentity : inv.fromUser;
+    if (auto e164 = tools::normalizePhone(caller)) caller = *e164;
+    std::string callId = "sip-" + randomHex(16);
+    msip::SipLegConfig cfg{
+        .id = callId,
+        .rtpBind = *core::SocketAddress::fromHostPort(settings_.listen.host(), *port),
+        .remote = core::SocketAddress::fromHostPort(offer->address, offer->port),
+        .choice = *choice,
+        .direction = side.local.direction,
+        .mediaTimeoutMs = settings_.mediaTimeoutMs};
+    log_.info("INVITE {} from {} → tenant {} ({} pt {}, dtmf pt {}) call {}", inv.requestUser,
+              caller, tenant->id, msip::toString(choice->codec), choice->payloadType,
+              choice->dtmfPayloadType, callId);
+    count(200);
+    auto ua = ua_;
+    WorkerContext* ctx = &context_;
+    int ringMs = settings_.ringMs;
+    bool posted = loop.thread->post([state, cfg, tenant, caller, callId, answer, ua, ctx, ringMs] {
+      MediaLoop& l = *state->loop;
+      std::unique_ptr<msip::SipLeg> leg;
+      try {
+        leg = std::make_unique<msip::SipLeg>(l.thread->loop(), *l.pacer, ctx->clock(), cfg, state);
+      } catch (const std::exception& e) {
+        core::Logger("sip").warn("call {}: cannot open RTP port: {}", callId, e.what());
+        ua->respond(state->ref, 500, "Server Internal Error");
+        return;
+      }
+      std::weak_ptr<CallState> weak = state;
+      state->call =
+          std::make_unique<SipCall>(std::move(leg), tenant, callId, caller, *ctx, l, [weak, &l] {
+            // Destroy on a later iteration, not inside the
+            // leg's callback.
+            l.thread->post([weak] {
+              if (auto s = weak.lock()) s->call.reset();
+            });
+          });
+      ua->respond(state->ref, 180, "Ringing");
+      CallRef ref = state->ref;
+      state->call->answerAfter(ringMs, [ua, ref, answer] { ua->respond(ref, 200, "OK", answer); });
+    });
+    if (!posted) {
+      calls_.erase(inv.ref);
+      ua_->respond(inv.ref, 503, "Service Unavailable", {}, settings_.retryAfterS);
+    }
+  }
+
+  void onSipReInvite(CallRef ref, const std::string& body) override {
+    auto it = calls_.find(ref);
+    if (it == calls_.end()) return ua_->respond(ref, 481, "Call/Transaction Does Not Exist");
+    SipSide& side = it->second;
+    if (body.empty()) {
+      // Session refresh without SDP: answer with the current description (RFC 4028 §7.4).
+      return ua_->respond(ref, 200, "OK", msip::buildAnswer(side.local, side.choice));
+    }
+    auto offer = msip::parseSdp(body);
+    if (!offer) return ua_->respond(ref, 488, "Not Acceptable Here");
+    // The codec stays as negotiated (no mid-call renegotiation); direction and address follow.
+    side.local.version++;
+    side.local.direction = msip::answerDirection(offer->direction);
+    auto remote = offer->address == "0.0.0.0"
+                      ? std::nullopt
+                      : core::SocketAddress::fromHostPort(offer->address, offer->port);
+    auto state = side.state;
+    auto dir = side.local.direction;
+    state->loop->thread->post([state, remote, dir] {
+      if (state->call) state->call->updateRemote(remote, dir);
+    });
+    ua_->respond(ref, 200, "OK", msip::buildAnswer(side.local, side.choice));
+  }
+
+  void onSipInfoDtmf(CallRef ref, char digit, int durationMs) override {
+    auto it = calls_.find(ref);
+    if (it == calls_.end()) return;
+    auto state = it->second.state;
+    state->loop->thread->post([state, digit, durationMs] {
+      if (state->call) state->call->deliverDtmf(digit, durationMs);
+    });
+  }
+
+  void onSipCallEnded(CallRef ref, int status, const std::string& phrase) override {
+    auto it = calls_.find(ref);
+    if (it == calls_.end()) return;  // refused before anything was allocated
+    auto state = it->second.state;
+    calls_.erase(it);
+    active_.set(static_cast<double>(calls_.size()));
+    log_.debug("dialog {} ended ({} {})", ref, status, phrase);
+    state->loop->thread->post([state] {
+      if (state->call) state->call->remoteHangup();
+    });
+  }
+
+ private:
+  struct SipSide {
+    std::shared_ptr<CallState> state;
+    msip::SdpLocal local;
+    msip::SdpChoice choice;
+  };
+
+  /// Request-URI user first (what trunks put the DID in), else the To user.
+  std::shared_ptr<const tools::Tenant> route(const msip::SipInvite& inv) const {
+    for (const std::string* n : {&inv.requestUser, &inv.toUser}) {
+      auto e164 = tools::normalizePhone(*n);
+      if (!e164) continue;
+      if (auto t = context_.tenants().byPhoneNumber(*e164)) return t;
+    }
+    return nullptr;
+  }
+
+  void count(int status) {
+    context_.metrics()
+        .counter("parley_sip_invites_total", "initial INVITEs by final status we sent",
+                 {{"status", std::to_string(status)}})
+        .inc();
+  }
+
+  WorkerContext& context_;
+  SipSettings settings_;
+  msip::SipTrunks trunks_;
+  std::shared_ptr<msip::RtpPortAllocator> ports_;
+  core::Counter& strangers_;
+  core::Gauge& active_;
+  core::Logger log_{"sip"};
+  std::shared_ptr<msip::SipUserAgent> ua_;
+  std::map<CallRef, SipSide> calls_;  ///< SIP thread only (and stop(), after the thread ended)
+  std::atomic<bool> stopped_{false};
+};
+
+/// sip.enabled is false: nothing to run.
+class DisabledSip final : public Subsystem {
+ public:
+  void stop() override {}
+};
+
+}  // namespace
+
+std::unique_ptr<Subsystem> makeSipSubsystem(WorkerContext& context) {
+  SipSettings s = readSettings(context.settings().raw);
+  if (!s.enabled) return std::make_unique<DisabledSip>();
+  return std::make_unique<SipSubsystem>(context, std::move(s));
+}
+
+}  // namespace parley::agent
