@@ -11,6 +11,10 @@ namespace {
 /// Longest real-time slice before the clock is advanced and the conversation re-polled: one
 /// frame, so decisions keep their 20 ms granularity.
 constexpr uint64_t kWaitSliceMs = 20;
+/// Media time runs at most this many times faster than the wall clock: the STT must decode every
+/// caller frame, silence included, and a local decoder on a busy machine manages about 10×; if it
+/// falls behind, its finals for the caller's words come late and endpointing has to wait.
+constexpr int64_t kMaxVirtualSpeed = 6;
 
 /// Runs the loop until a `ms` timer fired (other events may run meanwhile). Returns the real
 /// time that passed.
@@ -39,6 +43,8 @@ void runCallVirtual(uv_loop_t* loop, core::ManualClock& clock, Session& session,
   // Let the providers connect before the first frame (a real call spends this ringing).
   runSlice(loop, 50);
   leg.start();
+  const auto wallStart = std::chrono::steady_clock::now();
+  int64_t steppedMs = 0;
   while (!session.ended()) {
     if (leg.mediaTimeMs() >= maxMediaMs) {
       session.hangup();
@@ -52,9 +58,15 @@ void runCallVirtual(uv_loop_t* loop, core::ManualClock& clock, Session& session,
       continue;
     }
     leg.step();
+    steppedMs += 20;
     clock.advance(std::chrono::milliseconds(20));
+    const auto wallMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - wallStart)
+                            .count();
     if (callerFloor)
       runSlice(loop, kWaitSliceMs);
+    else if (steppedMs > wallMs * kMaxVirtualSpeed)
+      runSlice(loop, 1);
     else
       uv_run(loop, UV_RUN_NOWAIT);
   }

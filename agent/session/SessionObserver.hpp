@@ -24,8 +24,8 @@ class SessionObserver {
   virtual void onSessionTranscript(const dialog::TranscriptLine& /*line*/) {}
   /// A tool call ran (with its result).
   virtual void onSessionToolCall(const dialog::ToolCallRecord& /*call*/) {}
-  /// Latencies of one reply, reported once the reply's first audio went out (or the turn ended
-  /// without audio).
+  /// Latencies of one caller turn's reply, reported when that reply ends (fully played or
+  /// interrupted). Replies that failed (apology instead) report none.
   virtual void onSessionTurnMetrics(const dialog::TurnMetrics& /*metrics*/) {}
   /// The caller interrupted the agent.
   virtual void onSessionBargeIn(const dialog::BargeInRecord& /*bargeIn*/) {}

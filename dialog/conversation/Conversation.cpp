@@ -12,6 +12,10 @@ namespace {
 /// spoken reply is < 30 s; the bound caps memory per call if a provider misbehaves.
 constexpr size_t kMaxReplyAudioSamples = 16000 * 120;
 constexpr double kSamplesPerMs = 16.0;
+/// A final "covers" the caller's speech if it ends at most this long before the last speech
+/// frame: the VAD's hangover (160 ms) plus word-boundary slack of the STT's timestamps.
+constexpr double kCoverageSlackS = 0.5;
+constexpr int kFrameMs = 20;
 
 /// The words of `text` after the first `skip` whitespace-separated words.
 std::string dropWords(const std::string& text, size_t skip) {
@@ -44,6 +48,7 @@ size_t spaceWords(const std::string& s) {
 
 struct Conversation::Reply {
   ReplyKind kind = ReplyKind::Llm;
+  int64_t startNs = 0;  ///< when the reply was started (caller speech before it is not barge-in)
   bool interruptible = true;
   bool addToHistory = true;
   bool hangupAfter = false;
@@ -144,7 +149,9 @@ bool Conversation::agentAudible() const {
 
 bool Conversation::waitingOnProviders() const {
   if (stopped_ || paused_) return false;
-  if (reply_ && !reply_->synthesisComplete && out_.queuedAudioMs() == 0) return true;
+  // Less than a frame queued plays nothing until more arrives (PlayoutBuffer holds partial
+  // frames until the end of the utterance).
+  if (reply_ && !reply_->synthesisComplete && out_.queuedAudioMs() < kFrameMs) return true;
   // The caller went quiet and the STT has not confirmed the turn yet: its answer decides.
   if (state_ == TurnState::UserSpeaking && !vadSpeaking_ && finalizeSent_ && !finalConfirmed_ &&
       lastSpeechNs_ != 0 && msSince(lastSpeechNs_) >= config_.minEndpointingDelayMs)
@@ -157,6 +164,7 @@ bool Conversation::waitingOnProviders() const {
 void Conversation::onCallerAudio(const media::AudioFrame& frame, VoiceActivity activity) {
   if (stopped_) return;
   if (stt_ && !sttDead_) stt_->pushAudio(frame.span());
+  pushedSamples_ += frame.samples.size();
   bool speech = echo_.accept(activity.speech, activity.snrDb, agentAudible());
   const int64_t now = nowNs();
   if (speech) {
@@ -166,6 +174,7 @@ void Conversation::onCallerAudio(const media::AudioFrame& frame, VoiceActivity a
       onSpeechOnset();
     }
     lastSpeechNs_ = now;
+    lastSpeechStreamS_ = streamS();
   } else if (vadSpeaking_) {
     vadSpeaking_ = false;
     // The caller paused: ask the STT for its final now, so it is ready by the time the
@@ -244,6 +253,10 @@ void Conversation::endUserTurn() {
 void Conversation::onSttTranscript(const SttTranscript& t) {
   if (stopped_ || t.text.empty()) return;
   const bool agentTalking = reply_ && (state_ == TurnState::AgentSpeaking || paused_);
+  // Words count against the agent only if the caller made a sound since the reply started; a
+  // late result for audio from before the reply (a provider's second final) is stale.
+  const bool spokeSinceReply = reply_ && (vadSpeaking_ || onsetNs_ >= reply_->startNs);
+  if (agentTalking && !spokeSinceReply) return;
   if (!t.isFinal) {
     listener_.onConversationInterim(t.text);
     if (agentTalking && reply_->interruptible && !echo_.isEcho(t.text, reply_->heard.fullText())) {
@@ -265,9 +278,13 @@ void Conversation::onSttTranscript(const SttTranscript& t) {
   userText_ += t.text;
   if (userTextAtS_ < 0) userTextAtS_ = std::max(0.0, elapsedS() - t.durationS);
   sttLatencyMs_ = t.latencyMs;
-  // A final that arrives after the caller went quiet covers the turn (speech_final, a Finalize
-  // answer, or simply a final for audio up to the pause).
-  if (t.speechFinal || t.fromFinalize || (!vadSpeaking_ && finalizeSent_)) finalConfirmed_ = true;
+  // A final confirms the end of the turn when it covers the caller's speech up to the pause
+  // (its end reaches the last speech frame, in stream time) and is an end-of-speech result:
+  // speech_final, the answer to Finalize, or any final after the caller went quiet. A lagging
+  // STT's final for older audio does not end the turn early.
+  const bool covers = t.startS + t.durationS >= lastSpeechStreamS_ - kCoverageSlackS;
+  if (covers && (t.speechFinal || t.fromFinalize || (!vadSpeaking_ && finalizeSent_)))
+    finalConfirmed_ = true;
   if (lastSpeechNs_ == 0) lastSpeechNs_ = nowNs();
   if (state_ == TurnState::Listening) {
     setState(TurnState::UserSpeaking);
@@ -282,8 +299,10 @@ void Conversation::onSttTranscript(const SttTranscript& t) {
   poll();
 }
 
-void Conversation::onSttUtteranceEnd(double) {
-  if (state_ == TurnState::UserSpeaking) finalConfirmed_ = true;
+void Conversation::onSttUtteranceEnd(double lastWordEndS) {
+  if (state_ == TurnState::UserSpeaking && !userText_.empty() &&
+      lastWordEndS >= lastSpeechStreamS_ - kCoverageSlackS)
+    finalConfirmed_ = true;
 }
 
 void Conversation::onSttError(const ProviderError& error, bool fatal) {
@@ -337,6 +356,7 @@ void Conversation::startLlmReply() {
   cancelReply();
   reply_ = std::make_unique<Reply>();
   reply_->kind = ReplyKind::Llm;
+  reply_->startNs = nowNs();
   reply_->metrics.turn = turn_;
   setState(TurnState::Thinking);
   requestLlm();
@@ -363,6 +383,7 @@ void Conversation::startCannedReply(const std::string& text, bool hangupAfter, b
   cancelReply();
   reply_ = std::make_unique<Reply>();
   reply_->kind = ReplyKind::Canned;
+  reply_->startNs = nowNs();
   reply_->hangupAfter = hangupAfter;
   reply_->addToHistory = addToHistory;
   reply_->cannedText = text;
@@ -490,6 +511,14 @@ void Conversation::onToolsDone(std::vector<ToolResult> results) {
     history_.addToolResult(res.toolCallId, res.json);
   }
   r.runningCalls.clear();
+  // end_call with its goodbye already said in the same message: nothing more to ask.
+  if (r.hangupAfter && r.hangupReason == "end_call" && !r.roundText.empty()) {
+    r.finalText.clear();  // already in history with the tool call
+    r.llmDone = true;
+    flushSegment();
+    maybeFinishSynthesis();
+    return;
+  }
   // The last round is out of tools: make the model answer in words.
   if (r.round >= config_.maxToolRounds) r.forceNoTools = true;
   requestLlm();

@@ -144,6 +144,8 @@ class Conversation final : private SttListener, private LlmListener, private Tts
   void setState(TurnState s);
   int64_t nowNs() const { return clock_.monoNs(); }
   double msSince(int64_t ns) const { return static_cast<double>(nowNs() - ns) / 1e6; }
+  /// Seconds of caller audio pushed to the STT (its transcript time base).
+  double streamS() const { return static_cast<double>(pushedSamples_) / 16000.0; }
 
   // Caller side.
   void onSpeechOnset();
@@ -201,6 +203,8 @@ class Conversation final : private SttListener, private LlmListener, private Tts
   bool finalizeSent_ = false;
   bool finalConfirmed_ = false;
   double sttLatencyMs_ = -1;
+  uint64_t pushedSamples_ = 0;    ///< caller samples pushed to the STT since the start
+  double lastSpeechStreamS_ = 0;  ///< stream time of the last caller speech frame
 
   // Interruption.
   bool paused_ = false;  ///< playout paused by caller speech, words not yet heard

@@ -75,6 +75,7 @@ struct FakeStt final : SttStream {
     t.speechFinal = speechFinal;
     t.fromFinalize = fromFinalize;
     t.latencyMs = 120;
+    t.durationS = static_cast<double>(pushed) / 16000.0;  // covers everything heard so far
     l.onSttTranscript(t);
   }
   void interim(const std::string& text) {

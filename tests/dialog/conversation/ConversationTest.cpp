@@ -138,8 +138,8 @@ TEST_CASE("mm-hm during a reply does not interrupt") {
   h.say("what do you offer");
   REQUIRE(h.until([&] { return h.inState(TurnState::AgentSpeaking); }, 3000));
   h.run(400);
-  h.run(200, true);  // a short "mm-hm": under min_interruption_duration
-  h.stt->final("mm-hm");
+  h.run(200, true);       // a short "mm-hm": under min_interruption_duration
+  h.stt->final("mm-hm");  // covers the sound: a backchannel
   h.run(200);
   CHECK(h.inState(TurnState::AgentSpeaking));
   finishSpeaking(h);
@@ -344,4 +344,16 @@ TEST_CASE("maximum call duration closes the call politely") {
   REQUIRE(h.until([&] { return !h.rec.hangup.empty(); }, 20000));
   CHECK(h.rec.hangup == "max_duration");
   CHECK(countPushed(*h.tts, c.maxDurationText) == 1);
+}
+
+TEST_CASE("end_call in the same message as the goodbye says it once") {
+  Harness h;
+  finishSpeaking(h);
+  h.llm->scripts.push_back(
+      {{"Thanks for calling. Goodbye!"}, {{0, "call_e", "end_call", R"({"reason":"completed"})"}}});
+  h.say("bye");
+  REQUIRE(h.until([&] { return !h.rec.hangup.empty(); }, 10000));
+  CHECK(h.rec.hangup == "end_call");
+  CHECK(h.llm->requests.size() == 1);
+  CHECK(h.rec.lines.back().text == "Thanks for calling. Goodbye!");
 }
