@@ -253,9 +253,10 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
       auto self = shared_from_this();
       auto call = std::make_unique<WebRtcCall>(std::move(leg), std::move(tenant), events, context_,
                                                loop_, [self, id] { self->onCallEnded(id); });
-      WebRtcCall* raw = call.get();
+      // Started before it is kept: a call whose session cannot start (providers still
+      // loading, store unavailable) is dropped here and reported as an "ended" error event.
+      call->start();
       calls_[id] = std::move(call);
-      raw->start();
     } catch (const std::exception& e) {
       log_.with("call_id", id).error("cannot start the call: {}", e.what());
       events->push("ended", nlohmann::json{{"reason", "error"}, {"detail", e.what()}}.dump());

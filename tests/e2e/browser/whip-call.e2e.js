@@ -1,8 +1,14 @@
 // End-to-end browser call (issue 8): a real `parley worker` on loopback, Debian Chromium driven
 // by playwright-core opening the test-call page and calling the demo tenant over WebRTC.
 //
-// Asserts: ICE and DTLS connected (the browser's own getStats), the browser received agent audio
-// (inbound-rtp bytes, samples and a non-zero audio level), garbage UDP sprayed at the worker's
+// The call runs the real dialog (agent::Session: VAD, STT, LLM with the booking tools, TTS — local
+// engines unless cloud keys are set). The browser's fake microphone plays a flite-spoken booking
+// request padded with silence (Chromium loops the file), so the agent hears a caller.
+//
+// Asserts: the worker is ready (/readyz 200, local engines loaded) before calling, ICE and DTLS
+// connected (the browser's own getStats), the browser received non-silent agent audio
+// (inbound-rtp bytes, samples and a non-zero audio energy), the call's transcript (the page's
+// events from the worker) has a caller line with words of the spoken request, garbage UDP sprayed at the worker's
 // WebRTC port mid-call does not disturb it, Hang up ends the session on the worker (its
 // `parley_active_sessions` gauge back to 0) and a screenshot of the page mid-call is saved.
 //
@@ -22,7 +28,14 @@ const repo = path.resolve(__dirname, '../../..');
 const bin = process.argv[2] || process.env.PARLEY_BIN || path.join(repo, 'build/parley');
 const artifacts = process.env.ARTIFACTS_DIR || path.join(__dirname, 'artifacts');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const CALLER_TEXT = 'Hello, I would like to book a teeth cleaning next Tuesday morning.';
+const CALLER_TEXT = 'Hi, I would like to book a cleaning';
+// Words of CALLER_TEXT the STT must hear (any one of them: local STT is not word-perfect).
+const CALLER_WORDS = ['book', 'cleaning', 'like'];
+// The local engines (STT/LLM/TTS models) load in the background after the worker listens.
+const READY_TIMEOUT_MS = 240000;
+// getStats totalAudioEnergy (sum of level² × seconds): a second of speech at level 0.1 is 0.01;
+// encoded silence stays far below this.
+const MIN_AGENT_ENERGY = 1e-3;
 
 function log(...a) { console.log('[e2e]', ...a); }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -97,8 +110,10 @@ async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-e2e-'));
   const wav = path.join(tmp, 'caller.wav');
   // A different flite voice than the agent's (kal vs slt), 48 kHz mono for Chromium's fake mic.
-  execFileSync('flite', ['-voice', 'kal16', '-t', CALLER_TEXT, '-o', path.join(tmp, 'raw.wav')]);
-  execFileSync('sox', [path.join(tmp, 'raw.wav'), '-r', '48000', '-c', '1', wav, 'pad', '0.5', '2']);
+  // Padding: 4 s of silence first (the greeting plays then) and 8 s after, so the agent's turn
+  // ends on silence and it can answer before the looping file speaks again.
+  execFileSync('flite', ['-voice', 'kal', '-t', CALLER_TEXT, '-o', path.join(tmp, 'raw.wav')]);
+  execFileSync('sox', [path.join(tmp, 'raw.wav'), '-r', '48000', '-c', '1', wav, 'pad', '4', '8']);
 
   const worker = startWorker(tmp);
   let ctx;
@@ -108,6 +123,12 @@ async function main() {
     assert(listen, 'worker did not become ready:\n' + worker.lines.join('\n'));
     const base = 'http://' + listen;
     log('worker at', base);
+    const t0 = Date.now();
+    await waitFor('/readyz 200 (local engines loaded)', async () => {
+      const r = await fetch(base + '/readyz').catch(() => null);
+      return r && r.status === 200;
+    }, READY_TIMEOUT_MS, 500);
+    log('ready after', Date.now() - t0, 'ms');
 
     ctx = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
       executablePath: chromiumPath, headless: true,
@@ -134,9 +155,26 @@ async function main() {
     // Agent audio reaches the browser: packets, decoded samples, and a real level.
     const s2 = await waitFor('agent audio with a level', async () => {
       const s = await audioStats(page);
-      return s.packetsReceived > 100 && s.totalSamplesReceived > 0 && s.totalAudioEnergy > 0 ? s : null;
-    }, 20000, 500);
+      return s.packetsReceived > 100 && s.totalSamplesReceived > 0 && s.totalAudioEnergy > MIN_AGENT_ENERGY ? s : null;
+    }, 30000, 500);
     log('receiving:', JSON.stringify(s2));
+
+    // The real dialog heard the caller: a caller transcript line with words of the request.
+    const pageTranscript = async () => page.evaluate(() => window.parley.events
+      .filter((e) => e.type === 'transcript').map((e) => ({ speaker: e.data.speaker, text: e.data.text })));
+    const heard = await waitFor('a caller transcript line with the request', async () => {
+      const lines = await pageTranscript();
+      return lines.find((l) => l.speaker === 'caller'
+        && CALLER_WORDS.some((w) => l.text.toLowerCase().includes(w))) || null;
+    }, 60000, 500);
+    log('caller said:', JSON.stringify(heard.text));
+    // The agent's answer to it (logged, not asserted: its wording is the model's).
+    const answered = await waitFor('the agent answering', async () => {
+      const ev = await page.evaluate(() => window.parley.events.filter((e) => e.type === 'turn').map((e) => e.data));
+      return ev.length ? ev : null;
+    }, 45000, 500).catch(() => null);
+    log('turns:', JSON.stringify(answered));
+    log('transcript:', JSON.stringify(await pageTranscript()));
     await page.screenshot({ path: path.join(artifacts, 'call-in-progress.png'), fullPage: true });
 
     // Garbage at the WebRTC port (every RFC 7983 class and none) must not disturb the call.
