@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "agent/Version.hpp"
+#include "agent/cli/ProviderCommands.hpp"
 #include "agent/cli/ToolsCommands.hpp"
 #include "agent/cli/WorkerCommand.hpp"
 
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   // Subcommands: one line each; the code lives in agent/cli/.
   parley::agent::addWorkerCommand(app, exitCode);
   parley::agent::addToolsCommands(app, exitCode);
+  parley::agent::addProviderCommands(app, exitCode);
 
   auto* help = app.add_subcommand("help", "Show this help");
   // App::help() would describe the selected subcommand ("help" itself); format the root app.

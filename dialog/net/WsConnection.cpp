@@ -99,6 +99,7 @@ void WsConnection::connect(WsConnectOptions options) {
   detach();
   active_ = true;
   closing_ = false;
+  closeSent_ = false;
   peerCloseCode_ = 0;
   peerCloseReason_.clear();
   captured_.clear();
@@ -320,15 +321,23 @@ int WsConnection::handle(lws* wsi, int reason, void* in, size_t len) {
         if (!queue_.empty() || closing_) lws_callback_on_writable(wsi);
         return 0;
       }
-      if (closing_) {
+      if (closing_ && !closeSent_) {
+        // lws's idiom lws_close_reason() + `return -1` does not work from a WRITEABLE
+        // callback: lws takes the -1 for a failed write, marks the socket unusable and drops
+        // TCP without a close frame (the peer sees 1006). Closing through lws_set_timeout(…,
+        // LWS_TO_KILL_SYNC) instead takes lws's polite path: it sends the close frame with our
+        // code and reason (RFC 6455 §5.5.1), waits for the echo, then CLIENT_CLOSED follows.
+        closeSent_ = true;
         lws_close_reason(wsi, static_cast<lws_close_status>(closeCode_),
                          reinterpret_cast<unsigned char*>(closeReason_.data()),
                          closeReason_.size());
-        return -1;
+        lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_SYNC);
       }
       return 0;
     }
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
+      // The payload is the peer's close frame: 2-byte code, then the reason (RFC 6455 §5.5.1).
+      // (The echo of our own close is consumed by lws and does not come here.)
       const auto* p = static_cast<const uint8_t*>(in);
       if (len >= 2) {
         peerCloseCode_ = (p[0] << 8) | p[1];

@@ -118,6 +118,7 @@ class WsConnection {
   bool open_ = false;
   bool active_ = false;
   bool closing_ = false;
+  bool closeSent_ = false;  ///< lws is sending our close frame and waiting for the echo
   uint16_t closeCode_ = 1000;
   std::string closeReason_;
   int peerCloseCode_ = 0;

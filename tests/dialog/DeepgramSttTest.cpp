@@ -207,3 +207,23 @@ TEST_CASE("DeepgramMessage::parse reads every message type and rejects garbage")
   CHECK_FALSE(DeepgramMessage::parse("not json"));
   CHECK(DeepgramMessage::parse(R"({"type":"Other"})")->type == DeepgramMessage::Type::Unknown);
 }
+
+TEST_CASE("deepgram: close 1008 DATA-0000 after audio is a fatal bad_request with no reconnect") {
+  Fixture f;
+  f.server.closeCodeAfterMs = 300;
+  f.server.closeCode = 1008;
+  f.server.closeReason = "DATA-0000";
+  f.make(f.config());
+  f.stt->start();
+  REQUIRE(f.loop.runUntil([&] { return !f.rec.connected.empty(); }));
+  f.push(DeepgramTestServer::speech(0, 5));
+  REQUIRE(f.loop.runUntil([&] { return f.rec.fatal(); }));
+  const ProviderError& e = f.rec.errors.back().first;
+  CHECK(e.category == ErrorCategory::BadRequest);
+  CHECK_FALSE(e.retryable);
+  CHECK(e.closeCode == 1008);
+  CHECK(e.message == "DATA-0000");
+  CHECK(f.rec.reconnecting == 0);
+  f.loop.runFor(100);
+  CHECK(f.server.connections() == 1);
+}

@@ -107,31 +107,69 @@ std::string toolStream(bool objectArguments) {
 OpenAiTestServer::OpenAiTestServer()
     : http_([this](const HttpTestRequest& r) { return handle(r); }) {}
 
+std::string OpenAiTestServer::speechPcm() {
+  std::string pcm;
+  for (size_t i = 0; i < kSpeechSamples; ++i) {
+    auto v = static_cast<int16_t>(static_cast<int>(i % 2000) - 1000);
+    pcm.push_back(static_cast<char>(v & 0xFF));
+    pcm.push_back(static_cast<char>((v >> 8) & 0xFF));
+  }
+  return pcm;
+}
+
+// POST /<scenario>/audio/speech (elevenlabs-ws.md §4): validates the body as OpenAI does (model,
+// input ≤ 4096 chars, voice, response_format) and streams the 24 kHz ramp in pieces of an odd
+// size, so pieces end inside samples.
+HttpTestResponse OpenAiTestServer::speech(const std::string& scenario, const HttpTestRequest& req) {
+  if (scenario == "auth" || req.header("authorization") == "Bearer bad-key")
+    return errorJson(401, "Incorrect API key provided: sk-…");
+  json body = json::parse(req.body, nullptr, false);
+  if (!body.is_object() || !body.contains("model") || !body["model"].is_string() ||
+      !body.contains("voice") || !body["voice"].is_string() || !body.contains("input") ||
+      !body["input"].is_string() || body["input"].get<std::string>().empty())
+    return errorJson(400, "Invalid request: model, input and voice are required");
+  if (body["input"].get<std::string>().size() > 4096)
+    return errorJson(400, "string too long. Expected a string with maximum length 4096");
+  if (body.value("response_format", "mp3") != "pcm")
+    return errorJson(400, "this test peer only serves response_format pcm");
+  if (scenario == "quota") return errorJson(429, "You exceeded your current quota");
+  if (scenario == "bad-request") return errorJson(400, "Invalid voice");
+  if (scenario == "always-500") return errorJson(500, "The server had an error");
+  if (scenario == "ratelimit" && speechRateLimitCalls_++ == 0)
+    return errorJson(429, "Rate limit reached for requests", {{"retry-after-ms", "30"}});
+  HttpTestResponse r;
+  r.headers = {{"Content-Type", "audio/pcm"}};
+  if (scenario == "hang") {
+    r.ending = HttpTestResponse::Ending::Hang;  // headers, then silence: first-byte timeout
+    return r;
+  }
+  uint64_t delay = scenario == "slow" ? 200 : scenario == "instant" ? 0 : 2;
+  r.pieces = split(speechPcm(), 1001, delay);  // odd size: splits samples
+  if (scenario == "cut") {
+    r.pieces.resize(2);
+    r.ending = HttpTestResponse::Ending::Cut;
+  }
+  return r;
+}
+
 HttpTestResponse OpenAiTestServer::handle(const HttpTestRequest& req) {
   std::string path = req.path;
   size_t slash = path.find('/', 1);
   std::string scenario = path.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
   std::string rest = slash == std::string::npos ? "" : path.substr(slash);
 
-  if (rest == "/audio/speech") {
-    if (scenario == "auth") return errorJson(401, "Incorrect API key provided: sk-…");
-    std::string pcm;
-    for (size_t i = 0; i < kSpeechSamples; ++i) {
-      auto v = static_cast<int16_t>(static_cast<int>(i % 2000) - 1000);
-      pcm.push_back(static_cast<char>(v & 0xFF));
-      pcm.push_back(static_cast<char>((v >> 8) & 0xFF));
-    }
-    HttpTestResponse r;
-    r.headers = {{"Content-Type", "audio/pcm"}};
-    r.pieces = split(pcm, 1001, scenario == "slow" ? 200 : 2);  // odd size: splits samples
-    return r;
-  }
+  if (rest == "/audio/speech") return speech(scenario, req);
   if (rest != "/chat/completions") return errorJson(404, "not found");
   if (req.header("authorization") == "Bearer bad-key")
     return errorJson(401, "Incorrect API key provided: bad-key.");
 
   if (scenario == "text") return sse(textStream());
   if (scenario == "text-lf-split-1") return sse(textStream(), 1);  // one byte per write
+  if (scenario == "instant") {  // no delays between pieces: for scripts/bench-providers
+    auto r = sse(textStream(), 64);
+    for (auto& p : r.pieces) p.delayMs = 0;
+    return r;
+  }
   if (scenario == "tools") return sse(toolStream(false), 11);
   if (scenario == "ollama-tools") return sse(toolStream(true));
   if (scenario == "ratelimit") {

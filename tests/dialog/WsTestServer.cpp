@@ -58,6 +58,7 @@ struct WsTestServer::Impl {
     WsTestRequest req;
     std::deque<std::pair<bool, std::vector<uint8_t>>> queue;
     bool closing = false;
+    bool closeSent = false;
     uint16_t code = 1000;
     std::string reason;
     void push(bool binary, const uint8_t* p, size_t n) {
@@ -159,12 +160,26 @@ int serverCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, 
         if (!c->queue.empty() || c->closing) lws_callback_on_writable(wsi);
         return 0;
       }
-      if (c->closing) {
+      if (c->closing && !c->closeSent) {
+        // As a real server: a close frame with code and reason, then wait for the echo. (lws's
+        // lws_close_reason() + `return -1` from WRITEABLE drops TCP without the frame, so the
+        // client would only ever see 1006; LWS_TO_KILL_SYNC takes lws's polite close path.)
+        c->closeSent = true;
         lws_close_reason(wsi, static_cast<lws_close_status>(c->code),
                          reinterpret_cast<unsigned char*>(c->reason.data()), c->reason.size());
-        return -1;
+        lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_SYNC);
       }
       return 0;
+    }
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
+      if (!slot || !*slot) return 0;
+      auto* c = *slot;
+      const auto* p = static_cast<const uint8_t*>(in);
+      uint16_t code = len >= 2 ? static_cast<uint16_t>((p[0] << 8) | p[1]) : 1005;
+      std::string_view why =
+          len > 2 ? std::string_view(reinterpret_cast<const char*>(p + 2), len - 2) : "";
+      c->server->handler->onPeerClose(*c, code, why);
+      return 0;  // lws echoes the close and ends the connection
     }
     case LWS_CALLBACK_CLOSED: {
       if (!slot || !*slot) return 0;

@@ -48,6 +48,8 @@ class WsTestHandler {
   virtual void onOpen(WsTestConn&) {}
   virtual void onText(WsTestConn&, std::string_view) {}
   virtual void onBinary(WsTestConn&, std::span<const uint8_t>) {}
+  /// The client's close frame: code (1005 if none) and reason (RFC 6455 §5.5.1).
+  virtual void onPeerClose(WsTestConn&, uint16_t /*code*/, std::string_view /*reason*/) {}
   virtual void onClosed(WsTestConn&) {}
 };
 
