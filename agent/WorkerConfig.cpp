@@ -112,6 +112,47 @@ core::ConfigSchema buildSchema() {
          .doc = "ElevenLabs voice id"});
   s.add({.path = "providers.elevenlabs.model_id", .defaultValue = "eleven_flash_v2_5",
          .doc = "ElevenLabs model id"});
+  // WebRTC / WHIP (issue 8).
+  s.add({.path = "webrtc.port", .type = ConfigType::Int, .defaultValue = "0",
+         .doc = "UDP port shared by every WebRTC call (STUN, DTLS, SRTP); 0 = any free port",
+         .min = 0, .max = 65535});
+  s.add({.path = "webrtc.public_ip", .defaultValue = "",
+         .doc = "IP put in the SDP host candidate; empty = 127.0.0.1 (browsers on this host)"});
+  s.add({.path = "webrtc.max_sessions", .type = ConfigType::Int, .defaultValue = "50",
+         .doc = "browser calls at once; more → 503 + Retry-After", .min = 0, .max = 100000});
+  s.add({.path = "webrtc.bearer_token", .defaultValue = "",
+         .doc = "if set, POST /whip/{tenant} needs Authorization: Bearer <token> (else 401)",
+         .secret = true});
+  s.add({.path = "webrtc.web_dir", .defaultValue = "agent/web",
+         .doc = "directory of the test-call page served at /"});
+  // SIP trunk (issue 9).
+  s.add({.path = "sip.enabled", .type = ConfigType::Bool, .defaultValue = "false",
+         .doc = "run the SIP user agent (phone calls over a SIP trunk)"});
+  s.add({.path = "sip.listen", .defaultValue = "0.0.0.0:5060",
+         .doc = "address:port for SIP over UDP and TCP", .validate = validListen});
+  s.add({.path = "sip.public_ip", .defaultValue = "",
+         .doc = "IP written in SDP (where trunks send RTP); empty = the listen IP, or 127.0.0.1 "
+                "when listening on 0.0.0.0"});
+  s.add({.path = "sip.rtp_ports", .defaultValue = "10000-20000",
+         .doc = "UDP port range for RTP/RTCP, first-last (two ports per call)",
+         .validate = validPortRange});
+  s.add({.path = "sip.codecs", .defaultValue = "PCMU,PCMA,opus",
+         .doc = "codecs we answer with, among those offered (the offerer's order wins)",
+         .validate = validSipCodecs});
+  s.add({.path = "sip.trunks_file", .defaultValue = "config/sip-trunks.yaml",
+         .doc = "YAML file of trunks: inbound source allowlists, outbound URI and credentials"});
+  s.add({.path = "sip.media_timeout_s", .type = ConfigType::Double, .defaultValue = "30",
+         .doc = "seconds without RTP/RTCP from the caller before the call is ended", .min = 1,
+         .max = 3600});
+  s.add({.path = "sip.max_calls", .type = ConfigType::Int, .defaultValue = "100",
+         .doc = "SIP calls at once; more → 503 + Retry-After", .min = 0, .max = 100000});
+  s.add({.path = "sip.retry_after_s", .type = ConfigType::Int, .defaultValue = "5",
+         .doc = "Retry-After seconds sent with 503 when full or draining", .min = 1, .max = 3600});
+  s.add({.path = "sip.ring_ms", .type = ConfigType::Int, .defaultValue = "0",
+         .doc = "milliseconds of ringing (180) before answering", .min = 0, .max = 60000});
+  s.add({.path = "sip.session_timer_s", .type = ConfigType::Int, .defaultValue = "1800",
+         .doc = "RFC 4028 Session-Expires, seconds; 0 = no session timers", .min = 0,
+         .max = 86400});
   return s;
 }
 
