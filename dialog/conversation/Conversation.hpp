@@ -111,8 +111,8 @@ class Conversation final : private SttListener, private LlmListener, private Tts
   void onCallerAudio(const media::AudioFrame& frame, VoiceActivity activity);
   /// Re-evaluates time-based decisions; called by onCallerAudio and by virtual-time drivers.
   void poll();
-  /// The call ended (either side): cancels everything, closes the STT. No events follow
-  /// except nothing; idempotent.
+  /// The call ended (either side): cancels the reply, LLM, TTS and tools, closes the STT and
+  /// reports TurnState::Ended; nothing is reported after that. Idempotent.
   void stop();
 
   TurnState state() const { return state_; }
