@@ -315,7 +315,10 @@ struct SipUserAgent::Impl {
       call->lastPhrase = phrase;
     }
     std::string retry = retryAfterS > 0 ? std::to_string(retryAfterS) : "";
-    nua_respond(call->nh, status, phrase.c_str(),
+    // nua_respond() is asynchronous and keeps the phrase pointer (tags are copied, the phrase is
+    // not), so pass sofia's static phrase for the status; ours only goes to the call record.
+    const char* staticPhrase = sip_status_phrase(status);
+    nua_respond(call->nh, status, staticPhrase ? staticPhrase : "Unknown",
                 TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
                 TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())),
                 TAG_IF(!retry.empty(), SIPTAG_RETRY_AFTER_STR(retry.c_str())), TAG_END());
