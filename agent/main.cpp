@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "agent/Version.hpp"
+#include "agent/cli/ConsoleCommand.hpp"
 #include "agent/cli/ProviderCommands.hpp"
 #include "agent/cli/ToolsCommands.hpp"
 #include "agent/cli/WorkerCommand.hpp"
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   // Subcommands: one line each; the code lives in agent/cli/.
   parley::agent::addWorkerCommand(app, exitCode);
   parley::agent::addToolsCommands(app, exitCode);
+  parley::agent::addConsoleCommand(app, exitCode);
   parley::agent::addProviderCommands(app, exitCode);
 
   auto* help = app.add_subcommand("help", "Show this help");
