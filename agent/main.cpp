@@ -6,6 +6,7 @@
 #include "agent/Version.hpp"
 #include "agent/cli/ConsoleCommand.hpp"
 #include "agent/cli/ProviderCommands.hpp"
+#include "agent/cli/LocalCommands.hpp"
 #include "agent/cli/ToolsCommands.hpp"
 #include "agent/cli/WorkerCommand.hpp"
 
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   parley::agent::addToolsCommands(app, exitCode);
   parley::agent::addConsoleCommand(app, exitCode);
   parley::agent::addProviderCommands(app, exitCode);
+  parley::agent::addLocalCommands(app, exitCode);
 
   auto* help = app.add_subcommand("help", "Show this help");
   // App::help() would describe the selected subcommand ("help" itself); format the root app.

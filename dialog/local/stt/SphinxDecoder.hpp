@@ -1,0 +1,97 @@
+#pragma once
+// One pocketsphinx decoder (Debian libpocketsphinx-dev 5prealpha, model pocketsphinx-en-us):
+// 16 kHz mono s16 in, hypotheses with word timings out. Its language model is the generic
+// English model interpolated with the booking-domain model (DomainLanguageModel.hpp). Creating
+// one loads ≈ 40 MB of models and takes about a second, so decoders live in a SphinxPool and are
+// reused; one decoder serves one stream at a time. Not thread-safe (one loop thread uses it).
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tools/Tenant.hpp"
+
+namespace parley::dialog::local {
+
+/// Share of the domain model in the interpolation: measured on flite speech (bench-local-stt),
+/// a domain-heavy mix fixes most booking words while generic English still comes through.
+constexpr float kDomainLmWeight = 0.7f;
+/// Decoded once by every new decoder so its cepstral mean is adapted (see prime()).
+constexpr const char* kPrimingSentence = "Hello, I would like to book an appointment for Monday.";
+
+struct SphinxModel {
+  std::string modelDir;  ///< contains en-us/ (acoustic), en-us.lm.bin, cmudict-en-us.dict
+  std::vector<std::shared_ptr<const tools::Tenant>> tenants;  ///< vocabulary of the domain LM
+  std::vector<std::string> keywords;                          ///< extra domain phrases
+  float domainWeight = kDomainLmWeight;                       ///< 0 = generic model only
+  /// The Debian model directory (pkg-config --variable=modeldir pocketsphinx)/en-us.
+  static std::string defaultModelDir();
+};
+
+struct SphinxWord {
+  std::string word;
+  double startS = 0;  ///< from the start of the utterance
+  double endS = 0;
+  double confidence = 0;  ///< posterior in [0, 1]
+};
+
+struct SphinxHypothesis {
+  std::string text;
+  std::vector<SphinxWord> words;
+  double confidence = 0;
+};
+
+class SphinxDecoder {
+ public:
+  /// Throws std::runtime_error when the models cannot be loaded.
+  explicit SphinxDecoder(const SphinxModel& model);
+  ~SphinxDecoder();
+  SphinxDecoder(const SphinxDecoder&) = delete;
+  SphinxDecoder& operator=(const SphinxDecoder&) = delete;
+
+  /// Starts an utterance (ends a running one first, dropping its result).
+  void start();
+  /// Decodes 16 kHz mono s16 samples of the running utterance.
+  void process(std::span<const int16_t> samples);
+  /// Voice activity as pocketsphinx's VAD sees it.
+  bool inSpeech() const;
+  /// The best hypothesis so far (no word timings: a partial result).
+  SphinxHypothesis partial() const;
+  /// Ends the utterance and returns its final hypothesis with word timings.
+  SphinxHypothesis finish();
+  bool running() const { return running_; }
+
+ private:
+  void prime();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  bool running_ = false;
+};
+
+/// A bounded set of decoders shared by the streams of one server. Loop thread only.
+class SphinxPool {
+ public:
+  SphinxPool(SphinxModel model, size_t capacity);
+  ~SphinxPool();
+  /// A free decoder (made on first use), or nullptr when `capacity` streams hold one each.
+  /// Throws std::runtime_error when a new decoder cannot load its models.
+  std::unique_ptr<SphinxDecoder> acquire();
+  void release(std::unique_ptr<SphinxDecoder> decoder);
+  /// Counts one stream that brings its own decoder (per-stream keywords); false when full.
+  bool reserveSlot();
+  /// Ends a reserveSlot() stream.
+  void releaseSlotOnly();
+  size_t capacity() const { return capacity_; }
+  size_t inUse() const { return inUse_; }
+  /// Loads `n` decoders now (at server start, so the first call does not wait).
+  void warm(size_t n);
+
+ private:
+  SphinxModel model_;
+  size_t capacity_;
+  size_t inUse_ = 0;
+  std::vector<std::unique_ptr<SphinxDecoder>> free_;
+};
+
+}  // namespace parley::dialog::local

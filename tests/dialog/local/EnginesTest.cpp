@@ -1,0 +1,75 @@
+// The local engines alone (no sockets): flite and espeak-ng synthesis with word times, the
+// booking-domain language model, and pocketsphinx decoding flite speech through it.
+#include <doctest/doctest.h>
+
+#include "dialog/local/stt/DomainLanguageModel.hpp"
+#include "dialog/local/stt/SphinxDecoder.hpp"
+#include "dialog/local/tts/Synthesizer.hpp"
+#include "media/Resampler.hpp"
+#include "tests/tools/TestSupport.hpp"
+
+using namespace parley;
+using namespace parley::dialog::local;
+
+namespace {
+std::vector<int16_t> to16k(const SynthAudio& a) {
+  if (a.sampleRate == 16000) return a.samples;
+  media::Resampler r(a.sampleRate, 16000);
+  std::vector<int16_t> out(r.maxOutput(a.samples.size()));
+  out.resize(r.process(a.samples, out));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("flite speaks with its voice's native rate and word times") {
+  auto slt = makeFlite("slt");
+  CHECK(slt->nativeRate() == 16000);
+  auto a = slt->synthesize("Book a cleaning on Tuesday.");
+  CHECK(a.sampleRate == 16000);
+  CHECK(a.samples.size() > 8000);
+  REQUIRE(a.words.size() == 5);
+  CHECK(a.words[1].textOffset == 5);  // "a"
+  CHECK(a.words[2].textLength == 8);  // "cleaning"
+  for (size_t i = 1; i < a.words.size(); ++i) CHECK(a.words[i].startMs >= a.words[i - 1].endMs - 1);
+  CHECK(a.words.back().endMs <= 1000.0 * static_cast<double>(a.samples.size()) / a.sampleRate + 1);
+  CHECK_THROWS_AS(makeFlite("nobody"), std::invalid_argument);
+}
+
+TEST_CASE("espeak-ng speaks other languages with word times") {
+  auto de = makeEspeak("de");
+  auto a = de->synthesize("Guten Tag");
+  CHECK(a.sampleRate == 22050);
+  CHECK(a.samples.size() > 5000);
+  CHECK(a.words.size() == 2);
+  CHECK_THROWS(makeEspeak("no-such-language-xx"));
+}
+
+TEST_CASE("domain language model is a valid ARPA bigram over known words") {
+  auto corpus = bookingCorpus(tools::test::demoTenant().get());
+  CHECK(corpus.size() > 500);
+  std::string arpa = buildArpaModel({"book a cleaning", "book a checkup", "zzz unknown"},
+                                    {"book", "a", "cleaning", "checkup"});
+  CHECK(arpa.find("ngram 1=6") != std::string::npos);  // 4 words + <s> + </s>
+  CHECK(arpa.find("\\2-grams:") != std::string::npos);
+  CHECK(arpa.find("zzz") == std::string::npos);
+  CHECK(buildArpaModel({"zzz"}, {"book"}).empty());
+}
+
+TEST_CASE("pocketsphinx with the domain model transcribes a flite booking sentence") {
+  SphinxModel m;
+  m.modelDir = SphinxModel::defaultModelDir();
+  m.tenants = {tools::test::demoTenant()};
+  SphinxDecoder d(m);
+  auto kal = makeFlite("kal");
+  auto pcm = to16k(kal->synthesize("I'd like to book a cleaning next Tuesday at two thirty."));
+  d.start();
+  for (size_t off = 0; off < pcm.size(); off += 320)
+    d.process(std::span<const int16_t>(pcm).subspan(off, std::min<size_t>(320, pcm.size() - off)));
+  auto h = d.finish();
+  MESSAGE("heard: " << h.text);
+  // The first utterance of a fresh decoder is already right (the decoder primed itself).
+  CHECK(h.text == "i'd like to book a cleaning next tuesday at two thirty");
+  REQUIRE(h.words.size() == 11);
+  CHECK(h.words[5].word == "cleaning");
+  CHECK(h.words[5].startS > h.words[4].startS);
+}
