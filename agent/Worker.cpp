@@ -6,6 +6,7 @@
 #include <csignal>
 #include <filesystem>
 #include <future>
+#include <thread>
 #include <vector>
 
 #include "agent/OpsRoutes.hpp"
@@ -14,6 +15,7 @@
 #include "agent/Version.hpp"
 #include "agent/WorkerContext.hpp"
 #include "agent/http/HttpServer.hpp"
+#include "dialog/local/LocalProviders.hpp"
 #include "dialog/net/CurlMulti.hpp"
 #include "dialog/net/WsClientContext.hpp"
 #include "media/Pacer.hpp"
@@ -36,6 +38,8 @@ struct Worker::Impl {
   std::vector<std::unique_ptr<MediaLoop>> mediaLoops;
   tools::TenantDirectory tenants;
   std::unique_ptr<WorkerContext> context;
+  std::unique_ptr<dialog::local::LocalProviders> local;
+  std::thread localStarter;  ///< loads the local engines without delaying HTTP readiness
   std::vector<std::unique_ptr<Subsystem>> subsystems;
   Router router;
   Readiness readiness;
@@ -55,6 +59,7 @@ struct Worker::Impl {
   void checkDrain();
   void shutdown(const char* why);
   void startMediaLoops();
+  void startLocalProviders();
   void stopMediaLoops();
 };
 
@@ -76,6 +81,31 @@ void Worker::Impl::startMediaLoops() {
     done.get_future().wait();
     mediaLoops.push_back(std::move(loop));
   }
+}
+
+void Worker::Impl::startLocalProviders() {
+  LocalRoles roles = localRolesFor(settings);
+  if (!roles.any()) return;
+  dialog::local::LocalProvidersConfig cfg;
+  cfg.stt = roles.stt;
+  cfg.llm = roles.llm;
+  cfg.tts = roles.tts;
+  cfg.tenants = tenants.all();
+  local = std::make_unique<dialog::local::LocalProviders>(std::move(cfg));
+  readiness.set("local_providers", false, "loading speech models");
+  // Models load in the background: /healthz answers at once, /readyz when the engines listen.
+  localStarter = std::thread([this] {
+    try {
+      local->start();
+      context->setLocalProviders(local.get());
+      readiness.set("local_providers", true);
+      log.info("local engines ready (stt={} tts={} llm={})", local->urls().deepgramListen,
+               local->urls().elevenLabsStream, local->urls().openAiBase);
+    } catch (const std::exception& e) {
+      readiness.set("local_providers", false, e.what());
+      log.error("local engines failed to start: {}", e.what());
+    }
+  });
 }
 
 void Worker::Impl::stopMediaLoops() {
@@ -157,6 +187,9 @@ void Worker::Impl::shutdown(const char* why) {
   if (context) context->stopAccepting();
   for (auto it = subsystems.rbegin(); it != subsystems.rend(); ++it) (*it)->stop();
   subsystems.clear();
+  if (localStarter.joinable()) localStarter.join();
+  if (context) context->setLocalProviders(nullptr);
+  if (local) local->stop();
   if (http) http->close();
   controlLag.reset();
   sigterm.reset();
@@ -195,6 +228,7 @@ int Worker::run() {
   w.readiness.set("media_loops", true);
   w.context = std::make_unique<WorkerContext>(w.settings, w.router, w.readiness, w.sessions,
                                               w.tenants, w.mediaLoops, &w.controlLoop);
+  w.startLocalProviders();
 
   addOpsRoutes(w.router, w.readiness, metrics);
   w.controlLag = std::make_unique<core::LoopLagProbe>(
@@ -215,6 +249,8 @@ int Worker::run() {
     w.subsystems.clear();
     w.http.reset();
     w.controlLag.reset();
+    if (w.localStarter.joinable()) w.localStarter.join();
+    if (w.local) w.local->stop();
     w.stopMediaLoops();
     uv_run(&w.controlLoop, UV_RUN_DEFAULT);
     uv_loop_close(&w.controlLoop);

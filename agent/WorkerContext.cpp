@@ -1,5 +1,11 @@
 #include "agent/WorkerContext.hpp"
 
+#include "agent/session/ProviderSetup.hpp"
+#include "core/Error.hpp"
+#include "dialog/local/LocalProviders.hpp"
+#include "tools/Tenant.hpp"
+#include "tools/booking/SqliteBookingStore.hpp"
+
 namespace parley::agent {
 
 WorkerContext::WorkerContext(const WorkerSettings& settings, Router& router, Readiness& readiness,
@@ -12,6 +18,41 @@ WorkerContext::WorkerContext(const WorkerSettings& settings, Router& router, Rea
       tenants_(tenants),
       loops_(loops),
       controlLoop_(controlLoop) {}
+
+LocalRoles localRolesFor(const WorkerSettings& settings) {
+  const core::Config& c = settings.raw;
+  return LocalRoles{c.getString("providers.deepgram.api_key").empty(),
+                    c.getString("providers.openai.api_key").empty(),
+                    c.getString("providers.elevenlabs.api_key").empty()};
+}
+
+ProviderSettings WorkerContext::providerSettingsFor(const tools::Tenant& tenant) const {
+  ProviderSettings s = cloudProviderSettings(tenant);
+  const core::Config& c = settings_.raw;
+  s.stt.apiKey = c.getString("providers.deepgram.api_key");
+  s.llm.apiKey = c.getString("providers.openai.api_key");
+  s.llm.baseUrl = c.getString("providers.openai.base_url");
+  s.tts.apiKey = c.getString("providers.elevenlabs.api_key");
+  LocalRoles roles = localRolesFor(settings_);
+  if (!roles.any()) return s;
+  const dialog::local::LocalProviders* local = local_.load();
+  if (local == nullptr || !local->running())
+    throw core::Error("local speech engines are not running and no provider key is set");
+  ProviderSettings l = localProviderSettings(local->urls(), tenant);
+  if (roles.stt) s.stt = l.stt;
+  if (roles.llm) s.llm = l.llm;
+  if (roles.tts) s.tts = l.tts;
+  return s;
+}
+
+std::shared_ptr<tools::BookingStore> WorkerContext::storeFor(const tools::Tenant& tenant) {
+  std::lock_guard lock(storesMutex_);
+  auto it = stores_.find(tenant.id);
+  if (it != stores_.end()) return it->second;
+  auto store = std::make_shared<tools::SqliteBookingStore>(settings_.dataDir / tenant.booking.path);
+  stores_[tenant.id] = store;
+  return store;
+}
 
 MediaLoop& WorkerContext::pickLoop() {
   MediaLoop* best = loops_.front().get();

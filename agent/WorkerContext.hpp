@@ -6,12 +6,16 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "agent/Readiness.hpp"
 #include "agent/SessionRegistry.hpp"
 #include "agent/WorkerConfig.hpp"
+#include "agent/session/ProviderSettings.hpp"
 #include "agent/http/Router.hpp"
 #include "core/Clock.hpp"
 #include "core/LoopThread.hpp"
@@ -26,6 +30,11 @@ class CurlMulti;
 }  // namespace parley::dialog
 namespace parley::tools {
 class TenantDirectory;
+struct Tenant;
+class BookingStore;
+}  // namespace parley::tools
+namespace parley::dialog::local {
+class LocalProviders;
 }
 
 namespace parley::agent {
@@ -74,6 +83,16 @@ class WorkerContext {
   bool accepting() const { return accepting_.load(); }
   void stopAccepting() { accepting_ = false; }
 
+  /// The STT/LLM/TTS endpoints for a call of `tenant`: each role uses its cloud provider when
+  /// its key is configured (providers.*.api_key / DEEPGRAM_API_KEY …) and the worker's local
+  /// engine otherwise (DESIGN.md §5). Thread-safe. Throws core::Error if a role has neither.
+  ProviderSettings providerSettingsFor(const tools::Tenant& tenant) const;
+  /// The tenant's booking store (SQLite under data_dir), opened once and shared by every call
+  /// of that tenant on any thread. Throws core::Error if it cannot be opened.
+  std::shared_ptr<tools::BookingStore> storeFor(const tools::Tenant& tenant);
+  /// Set by the worker once its local engines listen (null when every role is cloud).
+  void setLocalProviders(const dialog::local::LocalProviders* local) { local_ = local; }
+
  private:
   const WorkerSettings& settings_;
   Router& router_;
@@ -83,7 +102,17 @@ class WorkerContext {
   std::vector<std::unique_ptr<MediaLoop>>& loops_;
   uv_loop_t* controlLoop_;
   std::atomic<bool> accepting_{true};
+  std::atomic<const dialog::local::LocalProviders*> local_{nullptr};
+  std::mutex storesMutex_;
+  std::map<std::string, std::shared_ptr<tools::BookingStore>> stores_;
 };
+
+/// Which provider roles have no cloud key and so need the local engines: {stt, llm, tts}.
+struct LocalRoles {
+  bool stt = false, llm = false, tts = false;
+  bool any() const { return stt || llm || tts; }
+};
+LocalRoles localRolesFor(const WorkerSettings& settings);
 
 /// Builds the worker's subsystems. Each subsystem adds one line in SubsystemList.cpp.
 std::vector<std::unique_ptr<Subsystem>> makeSubsystems(WorkerContext& context);

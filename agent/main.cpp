@@ -5,8 +5,8 @@
 
 #include "agent/Version.hpp"
 #include "agent/cli/ConsoleCommand.hpp"
-#include "agent/cli/ProviderCommands.hpp"
 #include "agent/cli/LocalCommands.hpp"
+#include "agent/cli/ProviderCommands.hpp"
 #include "agent/cli/ToolsCommands.hpp"
 #include "agent/cli/WorkerCommand.hpp"
 

@@ -1,14 +1,19 @@
 #include "agent/sip/SipCall.hpp"
 
+#include "agent/session/Session.hpp"
+#include "core/Error.hpp"
 #include "tools/Tenant.hpp"
 
 namespace parley::agent {
 
 SipCall::SipCall(std::unique_ptr<media::sip::SipLeg> leg,
+                 std::shared_ptr<media::sip::SipLegSignalling> signalling,
                  std::shared_ptr<const tools::Tenant> tenant, std::string callId,
                  std::string callerNumber, WorkerContext& context, MediaLoop& loop,
                  std::function<void()> onEnded)
     : leg_(std::move(leg)),
+      legView_(leg_.get()),
+      signalling_(std::move(signalling)),
       tenant_(std::move(tenant)),
       callId_(std::move(callId)),
       callerNumber_(std::move(callerNumber)),
@@ -20,12 +25,22 @@ SipCall::SipCall(std::unique_ptr<media::sip::SipLeg> leg,
 }
 
 SipCall::~SipCall() {
-  leg_->setListener(nullptr);
-  if (!ended_) leg_->hangup();
-  if (registered_) {
-    context_.sessions().ended();
-    --loop_.sessions;
+  if (leg_) {
+    leg_->setListener(nullptr);
+    if (!ended_) leg_->hangup();
   }
+  // The temporary shared_ptr from lock() is never the last one while the session runs (it keeps
+  // itself alive until its end).
+  if (auto s = session_.lock()) {
+    s->removeObserver(this);
+    s->hangup();
+  }
+}
+
+media::sip::SipLeg* SipCall::liveLeg() {
+  if (leg_) return leg_.get();
+  if (session_.lock()) return legView_;
+  return nullptr;
 }
 
 void SipCall::answerAfter(int ringMs, std::function<void()> answer) {
@@ -43,47 +58,61 @@ void SipCall::answerAfter(int ringMs, std::function<void()> answer) {
 }
 
 void SipCall::start() {
-  if (registered_ || ended_) return;
-  context_.sessions().started();
-  ++loop_.sessions;
-  registered_ = true;
-  log_.info("call answered: caller {} (echo until sessions are linked)", callerNumber_);
-  leg_->start();
+  if (ended_ || !leg_) return;
+  SessionParams p;
+  p.tenant = tenant_;
+  p.callerNumber = callerNumber_;
+  p.callId = callId_;
+  p.providers = context_.providerSettingsFor(*tenant_);
+  p.store = context_.storeFor(*tenant_);
+  p.legHasEchoCancellation = false;  // phones and trunks do not cancel our echo for us
+  leg_->setListener(nullptr);
+  p.leg = std::move(leg_);
+  try {
+    std::shared_ptr<Session> session = Session::start(loop_, context_.sessions(), std::move(p));
+    session->addObserver(this);
+    session_ = session;
+    log_.info("call answered: caller {}", callerNumber_);
+  } catch (const core::Error& e) {
+    // The leg died with the params: nothing will send BYE unless we do.
+    log_.error("session could not start: {}", e.what());
+    signalling_->onSipLegEnded(media::HangupReason::Error);
+    finish();
+  }
 }
 
 void SipCall::hangup() {
-  leg_->hangup();
+  if (auto s = session_.lock()) return s->hangup();
+  if (leg_) leg_->hangup();
 }
 
 void SipCall::remoteHangup() {
-  leg_->remoteHangup();
+  if (auto* leg = liveLeg()) leg->remoteHangup();
 }
 
 void SipCall::updateRemote(std::optional<core::SocketAddress> remote,
                            media::sip::SdpDirection ours) {
-  leg_->updateRemote(std::move(remote), ours);
+  if (auto* leg = liveLeg()) leg->updateRemote(std::move(remote), ours);
 }
 
 void SipCall::deliverDtmf(char digit, int durationMs) {
-  leg_->deliverDtmf(digit, durationMs);
-}
-
-void SipCall::onLegConnected() {}
-
-void SipCall::onLegAudio(const media::AudioFrame& frame) {
-  leg_->sendAudio(frame);
-}
-
-void SipCall::onLegDtmf(const media::DtmfEvent& event) {
-  log_.info("dtmf {}", std::string(1, event.digit));
+  if (auto* leg = liveLeg()) leg->deliverDtmf(digit, durationMs);
 }
 
 void SipCall::onLegHangup(media::HangupReason reason) {
+  log_.info("call ended before answer: {}", media::toString(reason));
+  finish();
+}
+
+void SipCall::onSessionEnded(const dialog::CallRecord&) {
+  const auto& s = legView_->stats();
+  log_.info("call ended (rtp in {} out {}, dtmf {})", s.rtpReceived, s.rtpSent, s.dtmfReceived);
+  finish();
+}
+
+void SipCall::finish() {
   if (ended_) return;
   ended_ = true;
-  const auto& s = leg_->stats();
-  log_.info("call ended: {} (rtp in {} out {}, dtmf {})", media::toString(reason), s.rtpReceived,
-            s.rtpSent, s.dtmfReceived);
   if (onEnded_) onEnded_();
 }
 

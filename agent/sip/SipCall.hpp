@@ -1,16 +1,15 @@
 #pragma once
-// One phone call on its media loop: owns the SipLeg until the call talks, and connects it to
-// what talks on it. Loop thread only (DESIGN.md §2); the SIP subsystem reaches it by posting.
-//
-// What talks: an echo (the caller hears their own voice one frame later — the classic echo test
-// that proves the media path both ways) until the session of issue 7 is linked in; this class is
-// the one place that changes then (hand the leg to agent::Session::start, keep a weak_ptr).
+// One phone call on its media loop: holds the SipLeg while it rings, then hands it to an
+// agent::Session (DESIGN.md §1: the session binds the leg to the conversation and the tenant)
+// and watches the session. Loop thread only (DESIGN.md §2); the SIP subsystem reaches it by
+// posting tasks.
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "agent/WorkerContext.hpp"
+#include "agent/session/SessionObserver.hpp"
 #include "core/Log.hpp"
 #include "core/Timer.hpp"
 #include "media/sip/SipLeg.hpp"
@@ -21,13 +20,17 @@ struct Tenant;
 
 namespace parley::agent {
 
-class SipCall final : public media::CallLegListener {
+class Session;
+
+class SipCall final : public media::CallLegListener, public SessionObserver {
  public:
-  /// `onEnded` runs once on the loop thread after the call hung up (the owner destroys this
-  /// call on a later loop iteration). `context` and `loop` are borrowed.
-  SipCall(std::unique_ptr<media::sip::SipLeg> leg, std::shared_ptr<const tools::Tenant> tenant,
-          std::string callId, std::string callerNumber, WorkerContext& context, MediaLoop& loop,
-          std::function<void()> onEnded);
+  /// `signalling` is the leg's (BYE on a local end; used if the session cannot start).
+  /// `onEnded` runs once on the loop thread after the call ended (the owner destroys this call
+  /// on a later loop iteration). `context` and `loop` are borrowed.
+  SipCall(std::unique_ptr<media::sip::SipLeg> leg,
+          std::shared_ptr<media::sip::SipLegSignalling> signalling,
+          std::shared_ptr<const tools::Tenant> tenant, std::string callId, std::string callerNumber,
+          WorkerContext& context, MediaLoop& loop, std::function<void()> onEnded);
   ~SipCall() override;
   SipCall(const SipCall&) = delete;
   SipCall& operator=(const SipCall&) = delete;
@@ -35,7 +38,7 @@ class SipCall final : public media::CallLegListener {
   /// Rings for `ringMs` (0: at once), then runs `answer` (sends the 200 OK) and start()s.
   /// Nothing happens if the call ended meanwhile (CANCEL).
   void answerAfter(int ringMs, std::function<void()> answer);
-  /// The 200 OK went out: start media and the conversation. Registers with the session count.
+  /// The 200 OK went out: the session takes the leg, starts media and greets the caller.
   void start();
   /// Ends the call from our side (BYE follows through the leg's signalling). Idempotent.
   void hangup();
@@ -46,14 +49,22 @@ class SipCall final : public media::CallLegListener {
   /// A key press signalled by SIP INFO.
   void deliverDtmf(char digit, int durationMs);
 
-  // CallLegListener
-  void onLegConnected() override;
-  void onLegAudio(const media::AudioFrame& frame) override;
-  void onLegDtmf(const media::DtmfEvent& event) override;
+  // CallLegListener: only while ringing (the session listens once it runs).
+  void onLegAudio(const media::AudioFrame&) override {}
+  void onLegDtmf(const media::DtmfEvent&) override {}
   void onLegHangup(media::HangupReason reason) override;
 
+  // SessionObserver
+  void onSessionEnded(const dialog::CallRecord& record) override;
+
  private:
-  std::unique_ptr<media::sip::SipLeg> leg_;
+  /// The leg, wherever it is now (ours while ringing, the session's after); null once gone.
+  media::sip::SipLeg* liveLeg();
+  void finish();
+
+  std::unique_ptr<media::sip::SipLeg> leg_;  ///< owned until start() hands it to the session
+  media::sip::SipLeg* legView_;              ///< the leg, valid while leg_ or the session lives
+  std::shared_ptr<media::sip::SipLegSignalling> signalling_;
   std::shared_ptr<const tools::Tenant> tenant_;
   std::string callId_;
   std::string callerNumber_;
@@ -62,7 +73,7 @@ class SipCall final : public media::CallLegListener {
   std::function<void()> onEnded_;
   core::Logger log_;
   std::unique_ptr<core::Timer> ringTimer_;
-  bool registered_ = false;
+  std::weak_ptr<Session> session_;
   bool ended_ = false;
 };
 

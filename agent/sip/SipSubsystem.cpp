@@ -220,14 +220,14 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
         return;
       }
       std::weak_ptr<CallState> weak = state;
-      state->call =
-          std::make_unique<SipCall>(std::move(leg), tenant, callId, caller, *ctx, l, [weak, &l] {
-            // Destroy on a later iteration, not inside the
-            // leg's callback.
-            l.thread->post([weak] {
-              if (auto s = weak.lock()) s->call.reset();
-            });
-          });
+      state->call = std::make_unique<SipCall>(std::move(leg), state, tenant, callId, caller, *ctx,
+                                              l, [weak, &l] {
+                                                // Destroy on a later iteration, not inside the
+                                                // leg's callback.
+                                                l.thread->post([weak] {
+                                                  if (auto s = weak.lock()) s->call.reset();
+                                                });
+                                              });
       ua->respond(state->ref, 180, "Ringing");
       CallRef ref = state->ref;
       state->call->answerAfter(ringMs, [ua, ref, answer] { ua->respond(ref, 200, "OK", answer); });

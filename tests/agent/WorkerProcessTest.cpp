@@ -39,6 +39,17 @@ std::string url(int port, const std::string& path) {
   return "http://127.0.0.1:" + std::to_string(port) + path;
 }
 
+// /readyz turns 200 once the local speech engines have loaded their models.
+HttpResult waitReadyz(int port) {
+  HttpResult r;
+  for (int i = 0; i < 1200; ++i) {
+    r = httpRequest("GET", url(port, "/readyz"));
+    if (r.status == 200) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  return r;
+}
+
 // Sends raw bytes on a TCP connection and returns whatever comes back before close/timeout.
 std::string rawExchange(int port, const std::string& bytes) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -81,7 +92,7 @@ TEST_CASE("the worker serves /healthz, /readyz and /metrics") {
   CHECK(health.status == 200);
   CHECK(health.body == R"({"status":"ok"})");
 
-  auto ready = httpRequest("GET", url(*port, "/readyz"));
+  auto ready = waitReadyz(*port);
   CHECK(ready.status == 200);
   CHECK(ready.body.find("\"status\":\"ready\"") != std::string::npos);
 
@@ -165,7 +176,7 @@ TEST_CASE("SIGTERM drains: /readyz flips to 503 first, then exit 0") {
   WorkerProcess w({"worker", "--config", kConfig}, env);
   auto port = w.waitReady();
   REQUIRE_MESSAGE(port, w.allOutput());
-  CHECK(httpRequest("GET", url(*port, "/readyz")).status == 200);
+  CHECK(waitReadyz(*port).status == 200);
   w.signal(SIGTERM);
   HttpResult r;
   for (int i = 0; i < 100; ++i) {
