@@ -55,6 +55,7 @@ void Vad::reset() noexcept {
   snrDb_ = voicing_ = 0;
   speechLike_ = speaking_ = false;
   recent_ = 0;
+  recentDb_.fill(-100);
   sinceSpeech_ = 0;
   event_ = Event::None;
 }
@@ -106,6 +107,7 @@ double Vad::analyse(std::span<const int16_t> frame) noexcept {
     f.history[historyNext_] = f.smooth;
     f.floor = *std::min_element(f.history.begin(),
                                 f.history.begin() + static_cast<std::ptrdiff_t>(filled));
+    bandSnr_[b] = e - f.floor;
     best = std::max(best, e - f.floor);
   }
   subbandSnrDb_ = best;
@@ -146,21 +148,35 @@ bool Vad::process(std::span<const int16_t> frame) noexcept {
   snrDb_ = e - floorDb_;
   voicing_ = 0;
   speechLike_ = false;
+  bool voicingKnown = false;
   if (e > config_.minLevelDbfs) {
     if (snrDb_ >= config_.snrDb || subbandSnrDb_ >= config_.subbandSnrDb) {
       speechLike_ = true;
     } else if (snrDb_ >= config_.voicedSnrDb) {
       voicing_ = voicing();
+      voicingKnown = true;
       speechLike_ = voicing_ >= config_.voicingThreshold;
     }
   }
-  recent_ = ((recent_ << 1) | (speechLike_ ? 1 : 0)) & 0x7;
-  const int votes = (recent_ & 1) + ((recent_ >> 1) & 1) + ((recent_ >> 2) & 1);
+  // Onsets need to know whether a speech-like frame is voiced; while speech is on, they don't.
+  if (speechLike_ && !speaking_ && !voicingKnown) voicing_ = voicing();
+  constexpr int kRunMask = (1 << kOnsetFrames) - 1;
+  recent_ = ((recent_ << 1) | (speechLike_ ? 1 : 0)) & kRunMask;
+  // Onset: one speech-like frame that is clearly periodic (a vowel: no added delay), or
+  // kOnsetFrames speech-like frames in a row without that (an unvoiced start such as /s/ or /h/,
+  // whispered speech, a voice-less line) unless the run is dying away (the last frame more than
+  // kMaxRunDecayDb under the run's loudest: the tail of a bang, or band-pass ringing after it).
+  // Kitchen clatter and clicks are loud but aperiodic and short, so they rarely pass either.
+  const double runPeak = std::max(recentDb_[0], recentDb_[1]);
+  const bool onset = (speechLike_ && voicing_ >= config_.onsetVoicing) ||
+                     (recent_ == kRunMask && e >= runPeak - kMaxRunDecayDb);
+  recentDb_[1] = recentDb_[0];
+  recentDb_[0] = e;
   if (speechLike_)
     sinceSpeech_ = 0;
   else
     ++sinceSpeech_;
-  if (!speaking_ && votes >= kOnsetFrames) {
+  if (!speaking_ && onset) {
     speaking_ = true;
     event_ = Event::Onset;
   } else if (speaking_ && sinceSpeech_ >= hangoverFrames_) {

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -55,6 +56,68 @@ TEST_CASE("VAD: onset within 60 ms of a vowel in noise - offset after the hangov
     CHECK(offsetFrame * 20 + 20 >= VadConfig{}.hangoverMs);
     CHECK(offsetFrame * 20 <= VadConfig{}.hangoverMs + 60);
     CHECK(vad.noiseFloorDb() < -40);
+  }
+}
+
+TEST_CASE("VAD: a voiced step after noise starts speech within one frame at 8 and 16 kHz") {
+  // The fast onset path: one speech-like frame with clear periodicity is enough, so a vowel
+  // that starts over steady noise is reported in its first or second 20 ms frame (the second
+  // when the first one's pitch lags still reach back into the noise).
+  for (int rate : {16000, 8000}) {
+    for (double amp : {3000.0, 1000.0}) {  // ≈ 24 dB and 14 dB over the noise
+      Vad vad(VadConfig{.sampleRate = rate});
+      std::mt19937 rng(3);
+      std::normal_distribution<double> noise(0, 150);
+      std::vector<int16_t> f(static_cast<size_t>(rate / 50));
+      for (int i = 0; i < 100; ++i) {
+        for (auto& s : f) s = static_cast<int16_t>(noise(rng));
+        CHECK_FALSE(vad.process(f));
+      }
+      int onsetFrame = -1;
+      for (int i = 0; i < 10 && onsetFrame < 0; ++i) {
+        vowel(f, rate, i, amp);
+        for (auto& s : f) s = static_cast<int16_t>(s + noise(rng));
+        vad.process(f);
+        if (vad.lastEvent() == Vad::Event::Onset) onsetFrame = i;
+      }
+      CAPTURE(rate);
+      CAPTURE(amp);
+      CHECK(onsetFrame >= 0);
+      CHECK(onsetFrame <= 1);
+    }
+  }
+}
+
+TEST_CASE("VAD: aperiodic bursts start speech only after three frames in a row") {
+  // Clatter (a dish, a door) is loud but not periodic: one or two such frames are not speech;
+  // three in a row are (an unvoiced start such as /s/ must still be heard).
+  for (int rate : {16000, 8000}) {
+    std::mt19937 rng(5);
+    std::normal_distribution<double> quiet(0, 60);
+    std::normal_distribution<double> burst(0, 2000);  // ≈ 30 dB over the background
+    std::vector<int16_t> f(static_cast<size_t>(rate / 50));
+    for (int burstFrames : {1, 2, 3}) {
+      Vad vad(VadConfig{.sampleRate = rate});
+      for (int i = 0; i < 100; ++i) {
+        for (auto& s : f) s = static_cast<int16_t>(quiet(rng));
+        vad.process(f);
+      }
+      bool started = false;
+      int onsetAt = -1;
+      for (int i = 0; i < burstFrames + 10; ++i) {
+        auto& dist = i < burstFrames ? burst : quiet;
+        for (auto& s : f) s = static_cast<int16_t>(std::clamp(dist(rng), -32768.0, 32767.0));
+        vad.process(f);
+        if (vad.lastEvent() == Vad::Event::Onset && !started) {
+          started = true;
+          onsetAt = i;
+        }
+      }
+      CAPTURE(rate);
+      CAPTURE(burstFrames);
+      CHECK(started == (burstFrames >= Vad::kOnsetFrames));
+      if (started) CHECK(onsetAt == Vad::kOnsetFrames - 1);
+    }
   }
 }
 
