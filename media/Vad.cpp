@@ -162,13 +162,17 @@ bool Vad::process(std::span<const int16_t> frame) noexcept {
   if (speechLike_ && !speaking_ && !voicingKnown) voicing_ = voicing();
   constexpr int kRunMask = (1 << kOnsetFrames) - 1;
   recent_ = ((recent_ << 1) | (speechLike_ ? 1 : 0)) & kRunMask;
-  // Onset: one speech-like frame that is clearly periodic (a vowel: no added delay), or
-  // kOnsetFrames speech-like frames in a row without that (an unvoiced start such as /s/ or /h/,
-  // whispered speech, a voice-less line) unless the run is dying away (the last frame more than
-  // kMaxRunDecayDb under the run's loudest: the tail of a bang, or band-pass ringing after it).
-  // Kitchen clatter and clicks are loud but aperiodic and short, so they rarely pass either.
+  // Onset paths, fastest first:
+  //  - one speech-like frame that is clearly periodic (a vowel): no added delay;
+  //  - two speech-like frames in a row, the second at least as loud as the first: speech
+  //    builds up over tens of ms, while a bang peaks in its first frame and decays;
+  //  - kOnsetFrames speech-like frames in a row (an unvoiced start such as /s/ or /h/, whisper,
+  //    a voice-less line) unless the run is dying away (the last frame more than
+  //    kMaxRunDecayDb under the run's loudest: the tail of a bang, or band-pass ringing).
+  // Kitchen clatter and clicks are loud but aperiodic, short and decaying, so they rarely pass.
+  const bool rising = (recent_ & 0x3) == 0x3 && e >= recentDb_[0];
   const double runPeak = std::max(recentDb_[0], recentDb_[1]);
-  const bool onset = (speechLike_ && voicing_ >= config_.onsetVoicing) ||
+  const bool onset = (speechLike_ && voicing_ >= config_.onsetVoicing) || rising ||
                      (recent_ == kRunMask && e >= runPeak - kMaxRunDecayDb);
   recentDb_[1] = recentDb_[0];
   recentDb_[0] = e;

@@ -17,11 +17,13 @@
 //     broadband SNR is low;
 //  5. a frame is speech-like when its broadband or best sub-band SNR is high, or moderate and
 //     the frame is voiced;
-//  6. onset at once on one speech-like frame that is voiced (≥ onsetVoicing: a vowel), else
-//     after kOnsetFrames speech-like frames in a row (≤ 40 ms added: /s/, /h/, whisper) unless
-//     that run is decaying by more than kMaxRunDecayDb (a bang's tail). Clatter is loud but
-//     aperiodic and short, so requiring periodicity or persistence is what keeps it out
-//     (kitchen false onsets 8.2 → 3.1 per minute on bench-vad, with onsets no later);
+//  6. onset at once on one speech-like frame that is voiced (≥ onsetVoicing: a vowel), or on
+//     two speech-like frames in a row the second no quieter than the first (speech builds up
+//     over tens of ms, a bang peaks in its first frame), or after kOnsetFrames speech-like
+//     frames in a row unless that run decays by more than kMaxRunDecayDb (a bang's tail).
+//     Clatter is loud but aperiodic, short and decaying, so requiring periodicity, build-up
+//     or persistence is what keeps it out (kitchen false onsets 8.2 → 3.1 per minute on
+//     bench-vad, onset p90 ≤ 60 ms at 10 dB);
 //  7. offset after `hangoverMs` without a speech-like frame.
 // Evaluation (scripts/bench-vad; rule printed in its JSON "labels"): clips at -26 dBov active
 // speech level (ITU-T P.56), a frame is speech when its level above 100 Hz reaches ASL - 15.9 dB
@@ -47,8 +49,7 @@ struct VadConfig {
   double minLevelDbfs = -55.0;     ///< quieter than this is never speech (line noise, dither)
   double subbandSnrDb = 10.0;      ///< SNR in one formant sub-band that alone marks speech: vowels
                                    ///< stand out there even when broadband noise hides them
-  double onsetVoicing = 0.62;  ///< voicing that lets one speech-like frame start speech at once;
-                               ///< below it, kOnsetFrames speech-like frames in a row must
+  double onsetVoicing = 0.62;      ///< voicing that lets one speech-like frame start speech at once
 };
 
 class Vad {
@@ -56,7 +57,7 @@ class Vad {
   /// Frames in the noise-floor minimum window: 1.5 s, long enough to span a word, short enough
   /// to follow a background that changes.
   static constexpr size_t kFloorWindowFrames = 75;
-  /// Speech-like frames in a row that start speech when none of them is voiced.
+  /// Speech-like frames in a row that start speech when none is voiced and they do not rise.
   static constexpr int kOnsetFrames = 3;
   /// An unvoiced run whose last frame is this far under its loudest frame is a decaying bang,
   /// not an onset (dB): a rising or steady fricative passes, a bang's tail and the band-pass

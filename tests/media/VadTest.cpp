@@ -88,36 +88,40 @@ TEST_CASE("VAD: a voiced step after noise starts speech within one frame at 8 an
   }
 }
 
-TEST_CASE("VAD: aperiodic bursts start speech only after three frames in a row") {
-  // Clatter (a dish, a door) is loud but not periodic: one or two such frames are not speech;
-  // three in a row are (an unvoiced start such as /s/ must still be heard).
+TEST_CASE("VAD: a decaying bang does not start speech - a rising unvoiced sound does") {
+  // Clatter (a dish, a door) is loud and aperiodic and peaks in its first frame; an unvoiced
+  // speech start (/s/, /h/) is aperiodic too but builds up. Neither is voiced, so only the
+  // rising-pair and three-in-a-row paths can start speech.
+  constexpr double kTauMs = 25;  // bang decay: about 7 dB per 20 ms frame
   for (int rate : {16000, 8000}) {
-    std::mt19937 rng(5);
-    std::normal_distribution<double> quiet(0, 60);
-    std::normal_distribution<double> burst(0, 2000);  // ≈ 30 dB over the background
-    std::vector<int16_t> f(static_cast<size_t>(rate / 50));
-    for (int burstFrames : {1, 2, 3}) {
+    const size_t n = static_cast<size_t>(rate / 50);
+    std::vector<int16_t> f(n);
+    auto run = [&](auto amplitudeAt) {  // amplitudeAt(sampleIndex) -> noise sigma
       Vad vad(VadConfig{.sampleRate = rate});
+      std::mt19937 rng(5);
+      std::normal_distribution<double> unit(0, 1);
       for (int i = 0; i < 100; ++i) {
-        for (auto& s : f) s = static_cast<int16_t>(quiet(rng));
+        for (auto& s : f) s = static_cast<int16_t>(60 * unit(rng));
         vad.process(f);
       }
-      bool started = false;
-      int onsetAt = -1;
-      for (int i = 0; i < burstFrames + 10; ++i) {
-        auto& dist = i < burstFrames ? burst : quiet;
-        for (auto& s : f) s = static_cast<int16_t>(std::clamp(dist(rng), -32768.0, 32767.0));
-        vad.process(f);
-        if (vad.lastEvent() == Vad::Event::Onset && !started) {
-          started = true;
-          onsetAt = i;
+      for (int i = 0; i < 15; ++i) {
+        for (size_t k = 0; k < n; ++k) {
+          const double v = (60 + amplitudeAt(size_t(i) * n + k)) * unit(rng);
+          f[k] = static_cast<int16_t>(std::clamp(v, -32768.0, 32767.0));
         }
+        vad.process(f);
+        if (vad.lastEvent() == Vad::Event::Onset) return i;
       }
-      CAPTURE(rate);
-      CAPTURE(burstFrames);
-      CHECK(started == (burstFrames >= Vad::kOnsetFrames));
-      if (started) CHECK(onsetAt == Vad::kOnsetFrames - 1);
-    }
+      return -1;
+    };
+    const double samplesPerMs = rate / 1000.0;
+    CAPTURE(rate);
+    // A bang 36 dB over the background, decaying.
+    CHECK(run([&](size_t k) { return 4000 * std::exp(-double(k) / samplesPerMs / kTauMs); }) == -1);
+    // A hiss rising 6 dB per frame to 30 dB over the background: speech after two frames.
+    const int rising = run([&](size_t k) { return std::min(2000.0, 500.0 * std::exp2(k / n)); });
+    CHECK(rising >= 0);
+    CHECK(rising <= 1);
   }
 }
 
