@@ -47,6 +47,9 @@ void Vad::reset() noexcept {
     b.x1 = b.x2 = b.y1 = b.y2 = 0;
     b.smooth = b.floor = -100;
   }
+  high_.smooth = high_.floor = -100;
+  highSnrDb_ = 0;
+  highDb_ = -100;
   subbandSnrDb_ = 0;
   dec_.fill(0);
   decCount_ = 0;
@@ -69,10 +72,17 @@ double Vad::analyse(std::span<const int16_t> frame) noexcept {
             dec_.begin() + static_cast<std::ptrdiff_t>(decN + kMaxLag), dec_.begin());
   std::array<double, kSubbands> sums{};
   double broad = 0;
+  double high = 0;
   double acc = 0;
   size_t k = 0;
   for (size_t i = 0; i < n; ++i) {
     double x = pair == 2 ? 0.5 * (double(frame[2 * i]) + double(frame[2 * i + 1])) : frame[i];
+    if (pair == 2) {
+      // Half the pair difference: a Haar high-pass (-3 dB at 4 kHz, -14 dB at 1 kHz) that
+      // holds the 4-8 kHz band the 8 kHz analysis drops, where sibilants (/s/, /sh/) live.
+      const double d = 0.5 * (double(frame[2 * i]) - double(frame[2 * i + 1]));
+      high += d * d;
+    }
     double ysum = 0;
     for (size_t b = 0; b < kSubbands; ++b) {
       Band& f = bands_[b];
@@ -111,6 +121,17 @@ double Vad::analyse(std::span<const int16_t> frame) noexcept {
     best = std::max(best, e - f.floor);
   }
   subbandSnrDb_ = best;
+  highSnrDb_ = 0;
+  highDb_ = -100;
+  if (pair == 2) {
+    const double e = toDb(high);
+    high_.smooth = historyCount_ == 0 ? e : 0.7 * high_.smooth + 0.3 * e;
+    high_.history[historyNext_] = high_.smooth;
+    high_.floor = *std::min_element(high_.history.begin(),
+                                    high_.history.begin() + static_cast<std::ptrdiff_t>(filled));
+    highSnrDb_ = e - high_.floor;
+    highDb_ = e;
+  }
   return toDb(broad);
 }
 
@@ -149,8 +170,9 @@ bool Vad::process(std::span<const int16_t> frame) noexcept {
   voicing_ = 0;
   speechLike_ = false;
   bool voicingKnown = false;
-  if (e > config_.minLevelDbfs) {
-    if (snrDb_ >= config_.snrDb || subbandSnrDb_ >= config_.subbandSnrDb) {
+  if (std::max(e, highDb_) > config_.minLevelDbfs) {
+    if (snrDb_ >= config_.snrDb || subbandSnrDb_ >= config_.subbandSnrDb ||
+        highSnrDb_ >= config_.highBandSnrDb) {
       speechLike_ = true;
     } else if (snrDb_ >= config_.voicedSnrDb) {
       voicing_ = voicing();

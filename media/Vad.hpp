@@ -15,8 +15,10 @@
 //  4. the same floor tracking in four formant sub-bands (200–500, 500–1000, 1000–2000,
 //     2000–3400 Hz), because a vowel stands far above the noise in its own band even when the
 //     broadband SNR is low;
-//  5. a frame is speech-like when its broadband or best sub-band SNR is high, or moderate and
-//     the frame is voiced;
+//  5. at 16 kHz, the same floor tracking on the 4–8 kHz band (half the difference of sample
+//     pairs, which the 8 kHz analysis throws away), so a sibilant start (/s/, /ʃ/) is heard;
+//     a frame is speech-like when its broadband, best sub-band or 4–8 kHz SNR is high, or the
+//     broadband SNR is moderate and the frame is voiced;
 //  6. onset at once on one speech-like frame that is voiced (≥ onsetVoicing: a vowel), or on
 //     two speech-like frames in a row the second no quieter than the first (speech builds up
 //     over tens of ms, a bang peaks in its first frame), or after kOnsetFrames speech-like
@@ -49,6 +51,7 @@ struct VadConfig {
   double minLevelDbfs = -55.0;     ///< quieter than this is never speech (line noise, dither)
   double subbandSnrDb = 10.0;      ///< SNR in one formant sub-band that alone marks speech: vowels
                                    ///< stand out there even when broadband noise hides them
+  double highBandSnrDb = 12.0;     ///< 16 kHz only: SNR in the 4-8 kHz band that alone marks speech
   double onsetVoicing = 0.62;      ///< voicing that lets one speech-like frame start speech at once
 };
 
@@ -82,6 +85,8 @@ class Vad {
   double lastSubbandSnrDb() const noexcept { return subbandSnrDb_; }
   double lastSnrDb() const noexcept { return snrDb_; }
   double lastVoicing() const noexcept { return voicing_; }
+  /// SNR of the 4-8 kHz band over its floor in the last frame (dB; 0 at 8 kHz).
+  double lastHighBandSnrDb() const noexcept { return highSnrDb_; }
   /// SNR over its own floor of each formant sub-band in the last frame (dB).
   std::array<double, 4> lastBandSnrDb() const noexcept {
     return {bandSnr_[0], bandSnr_[1], bandSnr_[2], bandSnr_[3]};
@@ -124,6 +129,9 @@ class Vad {
   double subbandSnrDb_ = 0;
   std::array<double, 4> bandSnr_{};
   std::array<Band, kSubbands> bands_{};
+  Band high_;  ///< 4-8 kHz (16 kHz input only): floor tracking, no filter
+  double highSnrDb_ = 0;
+  double highDb_ = -100;  ///< 4-8 kHz band energy of the last frame, dBFS
   double voicing_ = 0;
   bool speechLike_ = false;
   int recent_ = 0;  ///< bit mask of the last kOnsetFrames raw decisions

@@ -125,6 +125,44 @@ TEST_CASE("VAD: a decaying bang does not start speech - a rising unvoiced sound 
   }
 }
 
+TEST_CASE("VAD: at 16 kHz a sibilant above 4 kHz starts speech") {
+  // /s/ has most of its energy at 4-8 kHz, which the 200-3400 Hz analysis barely sees; the
+  // 16 kHz VAD also tracks that band. Background: low-frequency rumble; then a steady hiss
+  // near 6-8 kHz (low-passed noise shifted up by fs/2: every other sample negated).
+  for (double highBandSnrDb : {VadConfig{}.highBandSnrDb, 99.0}) {  // 99: high band off
+    Vad vad(VadConfig{.sampleRate = 16000, .highBandSnrDb = highBandSnrDb});
+    std::mt19937 rng(11);
+    std::normal_distribution<double> unit(0, 1);
+    std::vector<int16_t> f(320);
+    double lp = 0, hiss = 0;
+    auto rumble = [&] {
+      lp = 0.95 * lp + 0.05 * 4000 * unit(rng);  // one-pole low-pass, corner ≈ 130 Hz
+      return lp;
+    };
+    for (int i = 0; i < 100; ++i) {
+      for (auto& s : f) s = static_cast<int16_t>(rumble());
+      CHECK_FALSE(vad.process(f));
+    }
+    int onset = -1;
+    for (int i = 0; i < 10 && onset < 0; ++i) {
+      for (size_t k = 0; k < f.size(); ++k) {
+        hiss = 0.7 * hiss + 0.3 * 1500 * unit(rng);  // corner ≈ 900 Hz before the shift
+        f[k] = static_cast<int16_t>(rumble() + (k % 2 ? -hiss : hiss));
+      }
+      vad.process(f);
+      if (vad.lastEvent() == Vad::Event::Onset) onset = i;
+    }
+    CAPTURE(highBandSnrDb);
+    if (highBandSnrDb > 90) {
+      CHECK(onset == -1);  // the speech bands alone do not hear it
+      continue;
+    }
+    CHECK(onset >= 0);
+    CHECK(onset <= Vad::kOnsetFrames - 1);
+    CHECK(vad.lastHighBandSnrDb() > highBandSnrDb);
+  }
+}
+
 TEST_CASE("VAD: a single click does not start speech - silence and wrong sizes are ignored") {
   Vad vad;
   std::vector<int16_t> f(320, 0);

@@ -311,6 +311,7 @@ Run runVad(const std::vector<float>& mix, int rate) {
   if (const char* v = std::getenv("VAD_VOICING")) cfg.voicingThreshold = std::atof(v);
   if (const char* v = std::getenv("VAD_SUBBAND_SNR_DB")) cfg.subbandSnrDb = std::atof(v);
   if (const char* v = std::getenv("VAD_ONSET_VOICING")) cfg.onsetVoicing = std::atof(v);
+  if (const char* v = std::getenv("VAD_HIGH_BAND_SNR_DB")) cfg.highBandSnrDb = std::atof(v);
   Vad vad(cfg);
   Resampler down(16000, 8000);
   Run run;
