@@ -3,6 +3,8 @@
 // clang-format off
 #include <pocketsphinx.h>
 #include <sphinxbase/ckd_alloc.h>
+#include <sphinxbase/cmn.h>
+#include <sphinxbase/feat.h>
 #include <sphinxbase/err.h>
 #include <sphinxbase/ngram_model.h>
 // clang-format on
@@ -52,6 +54,7 @@ std::string SphinxModel::defaultModelDir() {
 struct SphinxDecoder::Impl {
   cmd_ln_t* config = nullptr;
   ps_decoder_t* ps = nullptr;
+  std::vector<mfcc_t> primedCmn;  ///< cepstral means after priming, restored for each new stream
   ~Impl() {
     if (ps) ps_free(ps);
     if (config) cmd_ln_free_r(config);
@@ -149,6 +152,20 @@ void SphinxDecoder::prime() {
   start();
   process(pcm);
   finish();
+  const cmn_t* cmn = ps_get_feat(impl_->ps)->cmn_struct;
+  impl_->primedCmn.assign(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
+}
+
+void SphinxDecoder::reset() {
+  if (running_) {
+    ps_end_utt(impl_->ps);
+    running_ = false;
+  }
+  // Live CMN adapts to each caller's channel over a call; the next stream starts from the
+  // primed estimate instead of the last caller's (measured: the same call decoded twice on one
+  // decoder lost "yes please" → "yeah at played" the second time).
+  if (!impl_->primedCmn.empty())
+    cmn_live_set(ps_get_feat(impl_->ps)->cmn_struct, impl_->primedCmn.data());
 }
 
 SphinxDecoder::~SphinxDecoder() {
@@ -214,6 +231,7 @@ std::unique_ptr<SphinxDecoder> SphinxPool::acquire() {
   if (!free_.empty()) {
     d = std::move(free_.back());
     free_.pop_back();
+    d->reset();
   } else {
     d = std::make_unique<SphinxDecoder>(model_);
   }

@@ -61,6 +61,9 @@ class SphinxDecoder {
   /// Ends the utterance and returns its final hypothesis with word timings.
   SphinxHypothesis finish();
   bool running() const { return running_; }
+  /// Ends any utterance and restores the cepstral means to the primed estimate, so a pooled
+  /// decoder starts each stream as a fresh one would (no state from the previous caller).
+  void reset();
 
  private:
   void prime();
