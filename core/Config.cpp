@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/EnvExpand.hpp"
 #include "core/Error.hpp"
 
 namespace parley::core {
@@ -140,6 +141,11 @@ std::string expandEnv(const std::string& in, const EnvLookup& env, const std::st
 }
 
 }  // namespace
+
+std::string expandEnvironment(const std::string& text, const EnvLookup& env,
+                              const std::string& path, const std::string& where) {
+  return expandEnv(text, env, path, where);
+}
 
 ConfigSchema& ConfigSchema::add(ConfigKey key) {
   if (find(key.path)) throw std::invalid_argument("duplicate config key " + key.path);

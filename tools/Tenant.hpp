@@ -90,6 +90,10 @@ struct Tenant {
   std::string voice;
   TenantProviders providers;
   BookingSettings booking;
+  /// Browser calls (POST /whip/{id}) need "Authorization: Bearer <this>" when non-empty; it
+  /// wins over the worker-wide webrtc.bearer_token. A secret (from `${VAR}` in the file):
+  /// never log or serialise it.
+  std::string webrtcBearerToken;
   std::string sourceFile;  ///< where it was loaded from (for messages)
   /// Phonetic keys of staff names (+ role) and service names, computed at load.
   std::shared_ptr<const PhoneticMatcher> staffNames;

@@ -4,10 +4,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 
+#include "core/EnvExpand.hpp"
 #include "core/Error.hpp"
 #include "tools/PhoneNumber.hpp"
 #include "tools/names/PhoneticMatcher.hpp"
@@ -172,11 +175,42 @@ bool validId(const std::string& id) {
   });
 }
 
-Tenant parse(const YAML::Node& root, const Reader& r) {
+// RFC 6750 §2.1 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+bool validBearerToken(const std::string& t) {
+  if (t.empty() || t.size() > kMaxBearerTokenChars) return false;
+  size_t i = 0;
+  while (i < t.size() && (std::isalnum(static_cast<unsigned char>(t[i])) ||
+                          std::string_view("-._~+/").find(t[i]) != std::string_view::npos))
+    ++i;
+  if (i == 0) return false;
+  while (i < t.size() && t[i] == '=') ++i;
+  return i == t.size();
+}
+
+// webrtc.bearer_token: a secret, so no message quotes the value (only the variable names).
+std::string bearerToken(const YAML::Node& webrtc, const Reader& r, const core::EnvLookup& env) {
+  const std::string path = "webrtc.bearer_token";
+  auto n = webrtc["bearer_token"];
+  if (!n.IsDefined() || n.IsNull()) return {};
+  if (!n.IsScalar()) r.fail(path, n, "must be a string");
+  const std::string raw = n.as<std::string>();
+  for (size_t at = raw.find("${"); at != std::string::npos; at = raw.find("${", at + 2))
+    if (raw.find('}', at) == std::string::npos)
+      r.fail(path, n, "unterminated ${ (the value is a secret and is not shown)");
+  const std::string token = core::expandEnvironment(raw, env, path, r.where(n));
+  if (!token.empty() && !validBearerToken(token))
+    r.fail(path, n,
+           "must be 1-" + std::to_string(kMaxBearerTokenChars) +
+               " characters of A-Z a-z 0-9 - . _ ~ + / (then '=' padding), as in RFC 6750; "
+               "the value is a secret and is not shown");
+  return token;
+}
+
+Tenant parse(const YAML::Node& root, const Reader& r, const core::EnvLookup& env) {
   r.checkKeys(root, "",
               {"id", "display_name", "phone_numbers", "time_zone", "address", "hours",
                "closed_dates", "services", "staff", "greeting", "system_prompt", "language",
-               "voice", "providers", "booking"});
+               "voice", "providers", "booking", "webrtc"});
   Tenant t;
   t.id = r.str(root, "", "id", true);
   if (!validId(t.id)) r.fail("id", root["id"], "must be 1-64 characters of a-z, 0-9, '-', '_'");
@@ -287,6 +321,10 @@ Tenant parse(const YAML::Node& root, const Reader& r) {
     t.booking.maxSlots = r.integer(b, "booking", "max_slots", false, 5, 1, 20);
     t.booking.maxDaysAhead = r.integer(b, "booking", "max_days_ahead", false, 90, 1, 366);
   }
+  if (auto w = root["webrtc"]; w.IsDefined() && !w.IsNull()) {
+    r.checkKeys(w, "webrtc", {"bearer_token"});
+    t.webrtcBearerToken = bearerToken(w, r, env);
+  }
   auto staffNames = std::make_shared<PhoneticMatcher>(PhoneticMatcher::Mode::AllWords);
   for (const auto& m : t.staff) staffNames->add(m.id, m.name, {m.role});
   t.staffNames = staffNames;
@@ -298,7 +336,8 @@ Tenant parse(const YAML::Node& root, const Reader& r) {
 
 }  // namespace
 
-Tenant loadTenantText(std::string_view yamlText, const std::string& sourceName) {
+Tenant loadTenantText(std::string_view yamlText, const std::string& sourceName,
+                      const core::EnvLookup& env) {
   if (yamlText.size() > kMaxTenantFileBytes)
     throw ConfigError("", sourceName, "tenant file larger than 256 KiB");
   YAML::Node root;
@@ -310,7 +349,7 @@ Tenant loadTenantText(std::string_view yamlText, const std::string& sourceName) 
   }
   Reader r(sourceName);
   try {
-    Tenant t = parse(root, r);
+    Tenant t = parse(root, r, env);
     t.sourceFile = sourceName;
     return t;
   } catch (const YAML::Exception& e) {

@@ -9,16 +9,21 @@
 #include <string_view>
 #include <vector>
 
+#include "core/Config.hpp"
 #include "tools/Tenant.hpp"
 
 namespace parley::tools {
 
 /// A tenant file larger than this is refused: a real one is a few KiB; bounds memory.
 constexpr size_t kMaxTenantFileBytes = 256 * 1024;
+/// Longest accepted bearer token (RFC 6750 b64token), characters.
+constexpr size_t kMaxBearerTokenChars = 512;
 
 /// Parses one tenant from YAML text. `sourceName` (usually the file name) prefixes messages.
-/// Throws core::ConfigError.
-Tenant loadTenantText(std::string_view yamlText, const std::string& sourceName);
+/// `webrtc.bearer_token` may use `${VAR}` / `${VAR:-default}`, looked up in `env`; messages
+/// about it never quote the value. Throws core::ConfigError.
+Tenant loadTenantText(std::string_view yamlText, const std::string& sourceName,
+                      const core::EnvLookup& env = core::processEnv());
 
 /// Reads and parses one tenant file. Throws core::ConfigError (also for an unreadable file).
 Tenant loadTenantFile(const std::filesystem::path& file);

@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <map>
+#include <optional>
 
 #include "TestSupport.hpp"
 #include "core/Error.hpp"
@@ -137,4 +140,55 @@ TEST_CASE("a tenant folder rejects duplicate ids and DIDs, and routes by DID") {
   auto shipped =
       TenantDirectory::loadDir(std::filesystem::path(PARLEY_SOURCE_DIR) / "config/tenants");
   CHECK(shipped.byPhoneNumber("+15550100100")->id == "demo");
+}
+
+TEST_CASE("a tenant's webrtc bearer token comes from the environment and is never shown") {
+  std::map<std::string, std::string> vars{{"CLINIC_TOKEN", "s3cr3t-Token_1.2~x+y/z=="}};
+  parley::core::EnvLookup env = [&](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+  auto withToken = [](const std::string& value) {
+    return std::string(kMinimal) + "webrtc:\n  bearer_token: \"" + value + "\"\n";
+  };
+  auto errorWith = [&](const std::string& value) -> std::string {
+    try {
+      loadTenantText(withToken(value), "t.yaml", env);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+
+  CHECK(loadTenantText(kMinimal, "t.yaml", env).webrtcBearerToken.empty());
+  CHECK(loadTenantText(withToken("${CLINIC_TOKEN}"), "t.yaml", env).webrtcBearerToken ==
+        "s3cr3t-Token_1.2~x+y/z==");
+  CHECK(loadTenantText(withToken("${NOT_SET:-}"), "t.yaml", env).webrtcBearerToken.empty());
+  CHECK(loadTenantText(withToken("literal-token"), "t.yaml", env).webrtcBearerToken ==
+        "literal-token");
+  // The demo tenant documents the key and reads an optional variable.
+  CHECK(loadTenantFile(std::string(PARLEY_SOURCE_DIR) + "/config/tenants/demo.yaml")
+            .webrtcBearerToken.empty() == (std::getenv("PARLEY_DEMO_WHIP_TOKEN") == nullptr));
+
+  const std::string unset = errorWith("${NOT_SET}");
+  CHECK(unset.find("webrtc.bearer_token") != std::string::npos);
+  CHECK(unset.find("NOT_SET is not set") != std::string::npos);
+  CHECK(unset.find("t.yaml:") != std::string::npos);
+
+  // Bad values are refused without quoting them (they are secrets).
+  vars["CLINIC_TOKEN"] = "has space";
+  const std::string bad = errorWith("${CLINIC_TOKEN}");
+  CHECK(bad.find("webrtc.bearer_token") != std::string::npos);
+  CHECK(bad.find("RFC 6750") != std::string::npos);
+  CHECK(bad.find("has space") == std::string::npos);
+  const std::string unterminated = errorWith("abc${SECRETISH");
+  CHECK(unterminated.find("unterminated") != std::string::npos);
+  CHECK(unterminated.find("SECRETISH") == std::string::npos);
+  CHECK(errorWith(std::string(600, 'a')).find("1-512") != std::string::npos);
+  CHECK(errorWith("a=b").find("RFC 6750") != std::string::npos);
+
+  const std::string unknown = errorOf(std::string(kMinimal) + "webrtc:\n  token: x\n");
+  CHECK(unknown.find("webrtc.token") != std::string::npos);
+  CHECK(unknown.find("unknown key") != std::string::npos);
 }
