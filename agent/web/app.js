@@ -4,9 +4,12 @@
 
 const $ = (id) => document.getElementById(id);
 const call = {
-  pc: null, stream: null, location: null, sessionId: null, lastEventId: 0, pollTimer: null,
-  startedAt: 0, clockTimer: null, meterTimer: null, ended: false, events: [],
+  pc: null, stream: null, location: null, sessionId: null, lastEventId: 0, source: null,
+  startedAt: 0, clockTimer: null, meterTimer: null, ended: false, events: [], onEnded: null,
+  tenants: [],
 };
+// Every event type the worker sends (agent/whip/WebRtcCall.hpp lists their data).
+const EVENT_TYPES = ['call', 'connected', 'state', 'interim', 'transcript', 'tool', 'turn', 'bargein', 'ended'];
 window.parley = call; // tests read pc.getStats() and events from here
 
 const STATE_TEXT = {
@@ -75,36 +78,36 @@ function onEvent(type, data) {
     case 'turn': addTurn(data); break;
     case 'ended':
       addLine('system', 'Call ended (' + (data.reason || 'done') + ').');
+      closeEvents();
       finish(false);
+      if (call.onEnded) call.onEnded();
       break;
   }
 }
 
-// The events endpoint answers with what happened since ?after= in text/event-stream format and
-// closes; the page asks again after the server's retry delay.
-async function pollEvents() {
-  if (!call.sessionId) return;
-  let retry = 400;
-  try {
-    const r = await fetch('/v1/sessions/' + call.sessionId + '/events?after=' + call.lastEventId, { cache: 'no-store' });
-    if (r.ok) {
-      const text = await r.text();
-      for (const block of text.split('\n\n')) {
-        let id = 0, type = 'message', data = '';
-        for (const line of block.split('\n')) {
-          if (line.startsWith('id: ')) id = Number(line.slice(4));
-          else if (line.startsWith('event: ')) type = line.slice(7);
-          else if (line.startsWith('data: ')) data += line.slice(6);
-          else if (line.startsWith('retry: ')) retry = Number(line.slice(7)) || retry;
-        }
-        if (id > call.lastEventId && data) {
-          call.lastEventId = id;
-          onEvent(type, JSON.parse(data));
-        }
-      }
-    }
-  } catch (e) { /* transient: try again */ }
-  if (call.sessionId && !call.ended) call.pollTimer = setTimeout(pollEvents, retry);
+// The call's events arrive live on one EventSource (text/event-stream pushed by the worker as
+// they happen, with a keep-alive comment every 15 s). If the connection drops, the browser
+// reconnects by itself and the worker resumes after the Last-Event-ID it sends.
+function openEvents() {
+  closeEvents();
+  const es = new EventSource('/v1/sessions/' + encodeURIComponent(call.sessionId) + '/events');
+  call.source = es;
+  for (const type of EVENT_TYPES) {
+    es.addEventListener(type, (e) => {
+      if (es !== call.source) return;
+      const id = Number(e.lastEventId) || 0;
+      if (id && id <= call.lastEventId) return;
+      if (id) call.lastEventId = id;
+      let data;
+      try { data = JSON.parse(e.data); } catch (err) { return; }
+      onEvent(type, data);
+    });
+  }
+}
+
+function closeEvents() {
+  if (call.source) call.source.close();
+  call.source = null;
 }
 
 async function loadTenants() {
@@ -112,20 +115,33 @@ async function loadTenants() {
     const r = await fetch('/v1/tenants');
     const j = await r.json();
     const sel = $('tenant');
+    call.tenants = j.tenants;
     for (const t of j.tenants) {
       const o = document.createElement('option');
       o.value = t.id;
       o.textContent = t.name;
       sel.append(o);
     }
-    $('token-field').hidden = !j.auth;
     const p = new URLSearchParams(location.search).get('tenant');
     if (p) sel.value = p;
-    $('agent-name').textContent = sel.selectedOptions[0] ? sel.selectedOptions[0].textContent : '—';
+    tenantChanged();
     if (!j.tenants.length) showError('No businesses are configured on this worker (tenants_dir).');
   } catch (e) {
     showError('Cannot reach the Parley worker. Is it running?');
   }
+}
+
+// The token field shows when the chosen business needs a bearer token (its own or the worker's).
+function tenantChanged() {
+  const sel = $('tenant');
+  const t = call.tenants.find((x) => x.id === sel.value);
+  $('agent-name').textContent = sel.selectedOptions[0] ? sel.selectedOptions[0].textContent : '—';
+  $('token-field').hidden = !(t && t.auth);
+}
+
+function authHeaders() {
+  const token = $('token').value.trim();
+  return token ? { Authorization: 'Bearer ' + token } : {};
 }
 
 function levels() {
@@ -145,6 +161,7 @@ async function startCall() {
   call.ended = false;
   call.lastEventId = 0;
   call.events = [];
+  call.onEnded = null;
   try {
     $('mic').textContent = 'asking…';
     call.stream = await navigator.mediaDevices.getUserMedia({
@@ -175,9 +192,7 @@ async function startCall() {
   $('agent-state').textContent = 'Connecting…';
   // ICE-lite server: it never checks us, so the offer goes out at once without gathering.
   await pc.setLocalDescription(await pc.createOffer());
-  const headers = { 'Content-Type': 'application/sdp' };
-  const token = $('token').value.trim();
-  if (token) headers.Authorization = 'Bearer ' + token;
+  const headers = { 'Content-Type': 'application/sdp', ...authHeaders() };
   let r;
   try {
     r = await fetch('/whip/' + encodeURIComponent($('tenant').value), { method: 'POST', headers, body: pc.localDescription.sdp });
@@ -197,7 +212,7 @@ async function startCall() {
   call.sessionId = r.headers.get('X-Parley-Session');
   await pc.setRemoteDescription({ type: 'answer', sdp: await r.text() });
   $('hangup').disabled = false;
-  pollEvents();
+  openEvents();
   call.clockTimer = setInterval(() => {
     if (!call.startedAt) return;
     const s = Math.floor((Date.now() - call.startedAt) / 1000);
@@ -207,6 +222,7 @@ async function startCall() {
 }
 
 function finish(failed) {
+  if (call.ended) return;
   call.ended = true;
   if (call.pc) call.pc.close();
   if (call.stream) call.stream.getTracks().forEach((t) => t.stop());
@@ -225,21 +241,20 @@ function finish(failed) {
 async function hangup() {
   $('hangup').disabled = true;
   const loc = call.location;
-  // Read the last events (the session's end) before the page forgets the session.
+  call.location = null;
   if (loc) {
-    try { await fetch(loc, { method: 'DELETE' }); } catch (e) { /* the worker ends it on consent loss */ }
+    try { await fetch(loc, { method: 'DELETE', headers: authHeaders() }); } catch (e) { /* the worker ends it on consent loss */ }
   }
+  // The worker pushes the session's last events (its end) on the open stream; wait for them.
+  if (call.source && !call.ended) {
+    await new Promise((resolve) => { call.onEnded = resolve; setTimeout(resolve, 3000); });
+  }
+  call.onEnded = null;
+  closeEvents();
   finish(false);
-  await new Promise((r) => setTimeout(r, 500));
-  const id = call.sessionId;
-  call.ended = false;
-  await pollEvents();
-  call.ended = true;
-  clearTimeout(call.pollTimer);
-  if (id === call.sessionId) call.location = null;
 }
 
 $('call').addEventListener('click', startCall);
 $('hangup').addEventListener('click', hangup);
-$('tenant').addEventListener('change', () => { $('agent-name').textContent = $('tenant').selectedOptions[0].textContent; });
+$('tenant').addEventListener('change', tenantChanged);
 loadTenants();

@@ -7,9 +7,11 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
 
+#include "agent/http/BearerAuth.hpp"
 #include "agent/whip/CallEvents.hpp"
 #include "agent/whip/WebRtcCall.hpp"
 #include "core/Error.hpp"
@@ -25,8 +27,10 @@ namespace {
 
 /// Seconds a client should wait before retrying a call refused for capacity or drain.
 constexpr int kRetryAfterS = 5;
-/// How soon the page's event stream reconnects for more events, ms.
-constexpr int kSseRetryMs = 400;
+/// How soon an EventSource reconnects after its stream drops (SSE "retry:"), ms.
+constexpr int kSseRetryMs = 1000;
+/// An SSE comment this often keeps an idle event stream open through proxies, ms.
+constexpr int kSseKeepAliveMs = 15000;
 /// ICE credentials: RFC 8839 §5.4 wants ≥ 24 bits of ufrag and ≥ 128 bits of password
 /// randomness; 8 and 32 characters from a 62-letter alphabet give 47 and 190 bits.
 constexpr size_t kUfragChars = 8;
@@ -47,6 +51,21 @@ std::string randomToken(size_t n) {
 uint32_t randomU32() {
   thread_local std::mt19937 rng{std::random_device{}()};
   return static_cast<uint32_t>(rng());
+}
+
+/// The value of `name` in a query string "a=1&b=2" ("" if absent; no percent-decoding: the
+/// parameters used here are numbers and flags).
+std::string queryParam(const std::string& query, const std::string& name) {
+  size_t i = 0;
+  while (i <= query.size()) {
+    size_t amp = query.find('&', i);
+    if (amp == std::string::npos) amp = query.size();
+    const std::string part = query.substr(i, amp - i);
+    const size_t eq = part.find('=');
+    if (part.substr(0, eq) == name) return eq == std::string::npos ? "1" : part.substr(eq + 1);
+    i = amp + 1;
+  }
+  return {};
 }
 
 std::string mediaType(const std::string& contentType) {
@@ -82,7 +101,7 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
     port_ = static_cast<uint16_t>(cfg.getInt("webrtc.port"));
     publicIp_ = cfg.getString("webrtc.public_ip");
     maxCalls_ = static_cast<int>(cfg.getInt("webrtc.max_sessions"));
-    token_ = cfg.getString("webrtc.bearer_token");
+    workerToken_ = cfg.getString("webrtc.bearer_token");
     webDir_ = cfg.getString("webrtc.web_dir");
 #ifdef PARLEY_WEB_DIR
     // Run from elsewhere than the source tree: fall back to the page next to the sources.
@@ -166,24 +185,23 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
     const std::string tenantId = req.params.at("tenant");
     auto tenant = context_.tenants().byId(tenantId);
     if (!tenant) return withCors(HttpResponse::error(404, "no tenant '" + tenantId + "'"));
-    if (!token_.empty() && req.header("authorization") != "Bearer " + token_) {
-      HttpResponse r = HttpResponse::error(401, "missing or wrong bearer token");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"parley\"");
-      return withCors(r);
-    }
+    if (auto refused = checkToken(req, *tenant)) return *refused;
     if (mediaType(req.header("content-type")) != "application/sdp")
       return withCors(HttpResponse::error(415, "Content-Type must be application/sdp"));
     if (req.body.size() > media::Sdp::kMaxSdpBytes)
       return withCors(HttpResponse::error(413, "SDP offer larger than 64 KiB"));
-    if (!context_.accepting()) return busy("the worker is draining");
-    if (active_.load() >= maxCalls_) return busy("the worker is at capacity (webrtc.max_sessions)");
-
+    // The offer is judged before capacity: a client error stays a client error (400/406)
+    // whatever the load, and parsing is cheap and bounded.
     media::SdpError sdpError{};
     auto offer = media::Sdp::parseOffer(req.body, sdpError);
     if (!offer) {
       const int status = sdpError.kind == media::SdpError::Kind::Malformed ? 400 : 406;
       return withCors(HttpResponse::error(status, sdpError.reason));
     }
+    if (!context_.accepting()) return busy("the worker is draining");
+    if (!context_.readiness().ready())
+      return busy("the worker is starting (speech engines loading); see /readyz");
+    if (active_.load() >= maxCalls_) return busy("the worker is at capacity (webrtc.max_sessions)");
     const media::SdpMediaSection& audio = offer->sections[static_cast<size_t>(offer->audioIndex)];
 
     const std::string callId = "wrtc-" + randomToken(12);
@@ -234,6 +252,30 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
         "Link", "</v1/sessions/" + callId + "/events>; rel=\"urn:ietf:params:whip:ext:events\"");
     addCors(r);
     return r;
+  }
+
+  /// The token a tenant's calls need: its own, else the worker-wide one ("" = none).
+  const std::string& tokenFor(const tools::Tenant& tenant) const {
+    return tenant.webrtcBearerToken.empty() ? workerToken_ : tenant.webrtcBearerToken;
+  }
+
+  /// 401 (RFC 6750 §3: WWW-Authenticate, error="invalid_token" when a wrong one was sent) if
+  /// the tenant needs a token and the request lacks it; nullopt when it may go on. The token
+  /// is compared in constant time and never logged.
+  std::optional<HttpResponse> checkToken(const HttpRequest& req, const tools::Tenant& tenant) {
+    const std::string& expected = tokenFor(tenant);
+    if (expected.empty()) return std::nullopt;
+    const std::string& auth = req.header("authorization");
+    if (bearerMatches(auth, expected)) return std::nullopt;
+    const bool sent = bearerToken(auth).has_value();
+    log_.with("peer", req.peer)
+        .info("WHIP {} for tenant {} refused: {} bearer token", methodName(req.method), tenant.id,
+              sent ? "wrong" : "no");
+    HttpResponse r = HttpResponse::error(401, sent ? "wrong bearer token" : "missing bearer token");
+    r.headers.emplace_back(
+        "WWW-Authenticate",
+        sent ? "Bearer realm=\"parley\", error=\"invalid_token\"" : "Bearer realm=\"parley\"");
+    return withCors(r);
   }
 
   HttpResponse busy(const std::string& why) {
@@ -288,10 +330,13 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
 
   HttpResponse remove(const HttpRequest& req) {
     const std::string id = req.params.at("session");
+    auto tenant = context_.tenants().byId(req.params.at("tenant"));
+    if (!tenant) return withCors(HttpResponse::error(404, "no such session"));
+    if (auto refused = checkToken(req, *tenant)) return *refused;
     {
       std::lock_guard lock(mutex_);
       auto it = index_.find(id);
-      if (it == index_.end() || it->second.tenant != req.params.at("tenant"))
+      if (it == index_.end() || it->second.tenant != tenant->id || it->second.ended)
         return withCors(HttpResponse::error(404, "no such session"));
     }
     auto self = shared_from_this();
@@ -302,6 +347,9 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
     return withCors(HttpResponse::json(200, nlohmann::json{{"ended", id}}.dump()));
   }
 
+  // GET /v1/sessions/{id}/events: a live text/event-stream that ends with the call's "ended"
+  // event; `?once=1` answers with the events so far and closes (a snapshot). Both start after
+  // `?after=<id>` or the Last-Event-ID header (an EventSource reconnecting).
   HttpResponse events(const HttpRequest& req) {
     std::shared_ptr<CallEvents> ev;
     {
@@ -311,26 +359,49 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
       ev = it->second.events;
     }
     uint64_t after = 0;
+    const std::string afterParam = queryParam(req.query, "after");
     const std::string& lastId = req.header("last-event-id");
-    std::string q = req.query;
-    if (auto pos = q.find("after="); pos != std::string::npos)
-      after = std::strtoull(q.c_str() + pos + 6, nullptr, 10);
+    if (!afterParam.empty())
+      after = std::strtoull(afterParam.c_str(), nullptr, 10);
     else if (!lastId.empty())
       after = std::strtoull(lastId.c_str(), nullptr, 10);
-    uint64_t last = 0;
-    HttpResponse r =
-        HttpResponse::text(200, ev->sseSince(after, last, kSseRetryMs), "text/event-stream");
+    const std::string once = queryParam(req.query, "once");
+    if (!once.empty() && once != "0" && once != "false") {
+      uint64_t last = 0;
+      HttpResponse r =
+          HttpResponse::text(200, ev->sseSince(after, last, kSseRetryMs), "text/event-stream");
+      r.headers.emplace_back("Cache-Control", "no-store");
+      addCors(r);
+      return r;
+    }
+    if (ev->subscribers() >= CallEvents::kMaxSubscribers) {
+      HttpResponse r = HttpResponse::error(503, "too many event streams for this session");
+      r.headers.emplace_back("Retry-After", std::to_string(kRetryAfterS));
+      return withCors(r);
+    }
+    HttpResponse r = HttpResponse::text(200, "", "text/event-stream");
     r.headers.emplace_back("Cache-Control", "no-store");
+    r.headers.emplace_back("X-Accel-Buffering", "no");  // a buffering proxy would hold events
     addCors(r);
+    r.keepAlive = ": keep-alive\n\n";
+    r.keepAliveMs = kSseKeepAliveMs;
+    r.stream = [ev, after](std::shared_ptr<HttpStreamWriter> writer) {
+      ev->subscribe(std::move(writer), after, kSseRetryMs);
+    };
     return r;
   }
 
   HttpResponse tenantList() {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& t : context_.tenants().all())
-      list.push_back({{"id", t->id}, {"name", t->displayName}, {"language", t->language}});
-    return withCors(HttpResponse::json(
-        200, nlohmann::json{{"tenants", list}, {"auth", !token_.empty()}}.dump()));
+    bool anyAuth = false;
+    for (const auto& t : context_.tenants().all()) {
+      const bool auth = !tokenFor(*t).empty();
+      anyAuth = anyAuth || auth;
+      list.push_back(
+          {{"id", t->id}, {"name", t->displayName}, {"language", t->language}, {"auth", auth}});
+    }
+    return withCors(
+        HttpResponse::json(200, nlohmann::json{{"tenants", list}, {"auth", anyAuth}}.dump()));
   }
 
   HttpResponse page(const HttpRequest& req) {
@@ -372,7 +443,7 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
   uint16_t boundPort_ = 0;
   std::string publicIp_;
   int maxCalls_ = 0;
-  std::string token_;
+  std::string workerToken_;  ///< webrtc.bearer_token (secret; never logged)
   std::string webDir_;
   std::shared_ptr<const media::DtlsCertificate> certificate_;
   std::atomic<int> active_{0};

@@ -4,11 +4,21 @@
 //
 //   OPTIONS /whip/{tenant}            → 204 + CORS, Accept-Post: application/sdp
 //   POST    /whip/{tenant}            → 201 + Location + ETag + SDP answer
-//                                       (415 content type, 400 malformed SDP, 406 no usable
-//                                       audio, 401 bearer token, 404 tenant, 503 + Retry-After)
-//   DELETE  /whip/{tenant}/{session}  → 200, the call ends
-//   GET     /v1/sessions/{id}/events  → text/event-stream of the call's events
+//                                       (in this order: 404 tenant, 401 bearer token, 415
+//                                       content type, 413 body too large, 400 malformed SDP,
+//                                       406 no usable audio, 503 + Retry-After when draining,
+//                                       starting or full; the JSON error body says why)
+//   DELETE  /whip/{tenant}/{session}  → 200, the call ends (401 bearer token, 404 unknown or
+//                                       already ended)
+//   GET     /v1/sessions/{id}/events  → live text/event-stream of the call's events, ending
+//                                       after "ended"; keep-alive comment every 15 s;
+//                                       ?once=1 → the events so far (snapshot), then close
+//   GET     /v1/tenants               → [{id, name, language, auth}] for the page
 //   GET     /                         → the test-call page (agent/web/)
+//
+// Bearer tokens (RFC 6750): a tenant's own `webrtc.bearer_token` (tenant file) wins; tenants
+// without one use the worker-wide `webrtc.bearer_token`; neither set = open. Compared in
+// constant time, never logged.
 //
 // Threading: route handlers run on the control loop and never block: the answer is computed
 // there (SDP + the worker certificate's fingerprint + fresh ICE credentials) and the leg is
