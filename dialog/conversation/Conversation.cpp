@@ -711,6 +711,22 @@ void Conversation::resumeAfterFalseInterruption() {
   setState(r.firstAudio ? TurnState::AgentSpeaking : TurnState::Thinking);
 }
 
+// ---- keypad ---------------------------------------------------------------------------------
+
+void Conversation::onCallerKeys(const std::string& digits) {
+  if (stopped_ || hangupRequested_ || digits.empty()) return;
+  if (reply_) {
+    if (!reply_->interruptible) return;
+    confirmInterruption(false);
+  }
+  paused_ = false;
+  const std::string said = "(pressed " + digits + " on the keypad)";
+  userText_ = userText_.empty() ? said : userText_ + " " + said;
+  if (userTextAtS_ < 0) userTextAtS_ = elapsedS();
+  if (lastSpeechNs_ == 0) lastSpeechNs_ = nowNs();
+  endUserTurn();
+}
+
 // ---- ending ---------------------------------------------------------------------------------
 
 void Conversation::requestHangup(const std::string& reason) {

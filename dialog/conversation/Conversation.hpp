@@ -114,6 +114,11 @@ class Conversation final : private SttListener, private LlmListener, private Tts
   /// The call ended (either side): cancels the reply, LLM, TTS and tools, closes the STT and
   /// reports TurnState::Ended; nothing is reported after that. Idempotent.
   void stop();
+  /// Keys the caller pressed (DTMF: RFC 4733 or SIP INFO), e.g. "1" or "1234#", as one caller
+  /// turn: the LLM hears "(pressed 1 on the keypad)" (the way it reads "press 1 to confirm").
+  /// Key presses are deliberate, so they interrupt the agent like words do; while a reply that
+  /// must not be interrupted (goodbye, silence closing) plays, they are ignored.
+  void onCallerKeys(const std::string& digits);
 
   TurnState state() const { return state_; }
   /// True while a reply is being prepared (LLM, tools, TTS) and no agent audio is queued.

@@ -357,3 +357,28 @@ TEST_CASE("end_call in the same message as the goodbye says it once") {
   CHECK(h.llm->requests.size() == 1);
   CHECK(h.rec.lines.back().text == "Thanks for calling. Goodbye!");
 }
+
+TEST_CASE("keys pressed are a caller turn of their own and interrupt a reply") {
+  Harness h;
+  finishSpeaking(h);
+  h.llm->scripts.push_back({{"To confirm, press 1. To hear the times again, press 2."}});
+  h.say("book it", 600);
+  REQUIRE(h.until([&] { return h.inState(TurnState::AgentSpeaking); }, 3000));
+  h.run(600);
+  h.llm->scripts.push_back({{"Done, you are booked."}});
+  h.conv->onCallerKeys("1");
+  CHECK(h.out.queue.empty());  // playout stopped at once
+  REQUIRE(h.rec.bargeIns.size() == 1);
+  REQUIRE(h.llm->requests.size() == 2);
+  CHECK(h.llm->requests[1].messages.back().content == "(pressed 1 on the keypad)");
+  CHECK(h.rec.lines.back().text == "(pressed 1 on the keypad)");
+  CHECK((h.rec.lines.back().speaker == Speaker::Caller));
+  finishSpeaking(h);
+  CHECK(h.rec.lines.back().text == "Done, you are booked.");
+  // While listening, a code typed with '#' is one turn too.
+  h.llm->scripts.push_back({{"Thanks."}});
+  h.conv->onCallerKeys("1234#");
+  REQUIRE(h.llm->requests.size() == 3);
+  CHECK(h.llm->requests[2].messages.back().content == "(pressed 1234# on the keypad)");
+  CHECK(h.rec.bargeIns.size() == 1);
+}
