@@ -5,6 +5,7 @@
 
 #include "agent/Version.hpp"
 #include "agent/cli/ConsoleCommand.hpp"
+#include "agent/cli/DialCommand.hpp"
 #include "agent/cli/LocalCommands.hpp"
 #include "agent/cli/ProviderCommands.hpp"
 #include "agent/cli/ToolsCommands.hpp"
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   parley::agent::addConsoleCommand(app, exitCode);
   parley::agent::addProviderCommands(app, exitCode);
   parley::agent::addLocalCommands(app, exitCode);
+  parley::agent::addDialCommand(app, exitCode);
 
   auto* help = app.add_subcommand("help", "Show this help");
   // App::help() would describe the selected subcommand ("help" itself); format the root app.

@@ -1,12 +1,14 @@
 #include "agent/session/Session.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "agent/SessionRegistry.hpp"
 #include "agent/WorkerContext.hpp"
 #include "agent/session/DefaultProviderFactory.hpp"
 #include "core/Error.hpp"
 #include "core/Log.hpp"
+#include "core/Timer.hpp"
 #include "dialog/conversation/CallSummarizer.hpp"
 #include "dialog/conversation/Conversation.hpp"
 #include "dialog/conversation/SystemPrompt.hpp"
@@ -82,11 +84,37 @@ class SessionImpl final : public media::CallLegListener,
     parts.systemPrompt =
         dialog::buildSystemPrompt(*params_.tenant, clock_.wallNow(), params_.callerNumber);
     parts.greeting = params_.tenant->greeting;
+    if (params_.outbound) applyOutbound(parts);
     parts.legHasEchoCancellation = params_.legHasEchoCancellation;
     parts.legCanTransfer = params_.legCanTransfer;
     parts.vadSnrDb = media::VadConfig{}.snrDb;
     conversation_ = std::make_unique<dialog::Conversation>(clock_, ps.conversation,
                                                            std::move(parts), *this, *this);
+  }
+
+  /// Outbound call: the prompt says so and carries the context; the greeting introduces us.
+  void applyOutbound(dialog::ConversationParts& parts) const {
+    const auto& t = *params_.tenant;
+    nlohmann::json ctx = params_.callContext.empty()
+                             ? nlohmann::json::object()
+                             : nlohmann::json::parse(params_.callContext, nullptr, false);
+    if (!ctx.is_object()) ctx = nlohmann::json::object();
+    parts.systemPrompt +=
+        "\n\nThis is an outbound call: you called " +
+        (params_.callerNumber.empty() ? std::string("the customer") : params_.callerNumber) +
+        " on behalf of " + t.displayName + ".";
+    if (!ctx.empty())
+      parts.systemPrompt +=
+          " What we know about the person and why we call (JSON): " + ctx.dump() + ".";
+    std::string name = ctx.contains("name") && ctx["name"].is_string()
+                           ? ctx["name"].get<std::string>()
+                           : std::string();
+    if (ctx.contains("greeting") && ctx["greeting"].is_string()) {
+      parts.greeting = ctx["greeting"].get<std::string>();
+    } else {
+      parts.greeting = "Hello" + (name.empty() ? std::string() : " " + name) + ", this is " +
+                       t.displayName + ". How can I help you today?";
+    }
   }
 
   // ---- CallLegListener ----
@@ -101,7 +129,28 @@ class SessionImpl final : public media::CallLegListener,
     bool speech = vad_.process(frame.span());
     conversation_->onCallerAudio(frame, {speech, vad_.lastSnrDb()});
   }
-  void onLegDtmf(const media::DtmfEvent& event) override { log_.debug("DTMF {}", event.digit); }
+  /// Keys are gathered into one caller turn: "1234#" is a code, not four turns. The turn goes to
+  /// the conversation kKeysGapMs after the last key, or at once on '#'.
+  void onLegDtmf(const media::DtmfEvent& event) override {
+    if (ended_) return;
+    log_.event(core::LogLevel::Info, "caller pressed a key",
+               {{"digit", std::string(1, event.digit)},
+                {"duration_ms", std::to_string(event.durationMs)}});
+    if (keys_.size() < kMaxKeys) keys_ += event.digit;
+    if (!keysTimer_) keysTimer_ = std::make_unique<core::Timer>(uvLoop_, [this] { flushKeys(); });
+    if (event.digit == '#') {
+      keysTimer_->stop();
+      flushKeys();
+    } else {
+      keysTimer_->start(kKeysGapMs);
+    }
+  }
+  void flushKeys() {
+    if (ended_ || keys_.empty()) return;
+    std::string keys = std::move(keys_);
+    keys_.clear();
+    conversation_->onCallerKeys(keys);
+  }
   void onLegPlayoutDrained() override {
     if (!ended_) conversation_->poll();
   }
@@ -163,6 +212,7 @@ class SessionImpl final : public media::CallLegListener,
   void end() {
     if (ended_) return;
     ended_ = true;
+    if (keysTimer_) keysTimer_->stop();
     conversation_->stop();
     record_.durationS = static_cast<double>(clock_.monoNs() - startNs_) / 1e9;
     record_.endReason = endReason_.empty() ? "hangup" : endReason_;
@@ -197,6 +247,13 @@ class SessionImpl final : public media::CallLegListener,
   std::vector<SessionObserver*> observers_;  ///< borrowed
   dialog::CallRecord record_;
   std::string endReason_;
+  /// Pause after a key press that ends a keypad entry, ms (phone menus use 1–3 s; short, since
+  /// most prompts want one key).
+  static constexpr uint64_t kKeysGapMs = 1000;
+  /// Keys kept per entry (longer than any code or number a caller types).
+  static constexpr size_t kMaxKeys = 32;
+  std::string keys_;  ///< keys pressed since the last keypad turn
+  std::unique_ptr<core::Timer> keysTimer_;
   int64_t startNs_ = 0;
   bool ended_ = false;
   std::shared_ptr<Session> self_;  ///< keeps the session alive until it ends
@@ -249,6 +306,9 @@ void Session::removeObserver(SessionObserver* observer) {
 }
 const std::string& Session::callId() const {
   return impl_->params_.callId;
+}
+const std::string& Session::calleeNumber() const {
+  return impl_->params_.calleeNumber;
 }
 const tools::Tenant& Session::tenant() const {
   return *impl_->params_.tenant;

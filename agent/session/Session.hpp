@@ -60,7 +60,18 @@ struct SessionParams {
   std::shared_ptr<const tools::Tenant> tenant;  ///< required
   std::unique_ptr<media::CallLeg> leg;          ///< required; created on the session's loop
   std::string callerNumber;                     ///< caller ID, any format; "" if unknown
-  std::string callId;                           ///< required, unique per call
+  /// The number that was called (the DID of an inbound phone call, or the number we dialled
+  /// out); "" for browsers.
+  std::string calleeNumber;
+  /// We placed this call (outbound): the person who answers is the customer (`callerNumber`
+  /// then holds their number, which is what the booking tools record) and the agent opens with
+  /// an outbound greeting instead of the tenant's inbound one.
+  bool outbound = false;
+  /// Facts about the person called, a JSON object as text (POST /v1/calls "context"), e.g.
+  /// {"name":"Ada","reason":"annual checkup due"}. Appended to the system prompt; "name" is used
+  /// in the outbound greeting and a "greeting" string replaces it. "" if none.
+  std::string callContext;
+  std::string callId;  ///< required, unique per call
   ProviderSettings providers;
   std::shared_ptr<tools::BookingStore> store;  ///< required
   /// Time source for turn-taking decisions and records. Null: the system clock. `parley
@@ -97,6 +108,7 @@ class Session {
   void removeObserver(SessionObserver* observer);
 
   const std::string& callId() const;
+  const std::string& calleeNumber() const;
   const tools::Tenant& tenant() const;
   dialog::TurnState state() const;
   bool ended() const;

@@ -8,19 +8,17 @@ namespace parley::agent {
 
 SipCall::SipCall(std::unique_ptr<media::sip::SipLeg> leg,
                  std::shared_ptr<media::sip::SipLegSignalling> signalling,
-                 std::shared_ptr<const tools::Tenant> tenant, std::string callId,
-                 std::string callerNumber, WorkerContext& context, MediaLoop& loop,
-                 std::function<void()> onEnded)
+                 std::shared_ptr<const tools::Tenant> tenant, SipCallInfo info,
+                 WorkerContext& context, MediaLoop& loop, std::function<void()> onEnded)
     : leg_(std::move(leg)),
       legView_(leg_.get()),
       signalling_(std::move(signalling)),
       tenant_(std::move(tenant)),
-      callId_(std::move(callId)),
-      callerNumber_(std::move(callerNumber)),
+      info_(std::move(info)),
       context_(context),
       loop_(loop),
       onEnded_(std::move(onEnded)),
-      log_(core::Logger("sip").with("call_id", callId_).with("tenant", tenant_->id)) {
+      log_(core::Logger("sip").with("call_id", info_.callId).with("tenant", tenant_->id)) {
   leg_->setListener(this);
 }
 
@@ -61,8 +59,11 @@ void SipCall::start() {
   if (ended_ || !leg_) return;
   SessionParams p;
   p.tenant = tenant_;
-  p.callerNumber = callerNumber_;
-  p.callId = callId_;
+  p.callerNumber = info_.callerNumber;
+  p.calleeNumber = info_.calleeNumber;
+  p.outbound = info_.outbound;
+  p.callContext = info_.contextJson;
+  p.callId = info_.callId;
   p.providers = context_.providerSettingsFor(*tenant_);
   p.store = context_.storeFor(*tenant_);
   p.legHasEchoCancellation = false;  // phones and trunks do not cancel our echo for us
@@ -72,7 +73,10 @@ void SipCall::start() {
     std::shared_ptr<Session> session = Session::start(loop_, context_.sessions(), std::move(p));
     session->addObserver(this);
     session_ = session;
-    log_.info("call answered: caller {}", callerNumber_);
+    if (info_.outbound)
+      log_.info("call answered by {}", info_.callerNumber);
+    else
+      log_.info("call answered: caller {}", info_.callerNumber);
   } catch (const core::Error& e) {
     // The leg died with the params: nothing will send BYE unless we do.
     log_.error("session could not start: {}", e.what());
@@ -102,6 +106,16 @@ void SipCall::deliverDtmf(char digit, int durationMs) {
 void SipCall::onLegHangup(media::HangupReason reason) {
   log_.info("call ended before answer: {}", media::toString(reason));
   finish();
+}
+
+void SipCall::onSessionState(dialog::TurnState state, double atS) {
+  log_.event(core::LogLevel::Info, "turn state",
+             {{"state", dialog::toString(state)}, {"at_s", fmt::format("{:.2f}", atS)}});
+}
+
+void SipCall::onSessionTranscript(const dialog::TranscriptLine& line) {
+  log_.event(core::LogLevel::Info, "transcript",
+             {{"speaker", dialog::toString(line.speaker)}, {"text", line.text}});
 }
 
 void SipCall::onSessionEnded(const dialog::CallRecord&) {

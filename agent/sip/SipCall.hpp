@@ -22,6 +22,15 @@ namespace parley::agent {
 
 class Session;
 
+/// Who is on a phone call and why (what the session is told).
+struct SipCallInfo {
+  std::string callId;
+  std::string callerNumber;  ///< E.164 when known: the caller, or whom we dialled (outbound)
+  std::string calleeNumber;  ///< the DID called, or whom we dialled (outbound)
+  bool outbound = false;
+  std::string contextJson;  ///< outbound: POST /v1/calls "context" ("" if none)
+};
+
 class SipCall final : public media::CallLegListener, public SessionObserver {
  public:
   /// `signalling` is the leg's (BYE on a local end; used if the session cannot start).
@@ -29,8 +38,8 @@ class SipCall final : public media::CallLegListener, public SessionObserver {
   /// on a later loop iteration). `context` and `loop` are borrowed.
   SipCall(std::unique_ptr<media::sip::SipLeg> leg,
           std::shared_ptr<media::sip::SipLegSignalling> signalling,
-          std::shared_ptr<const tools::Tenant> tenant, std::string callId, std::string callerNumber,
-          WorkerContext& context, MediaLoop& loop, std::function<void()> onEnded);
+          std::shared_ptr<const tools::Tenant> tenant, SipCallInfo info, WorkerContext& context,
+          MediaLoop& loop, std::function<void()> onEnded);
   ~SipCall() override;
   SipCall(const SipCall&) = delete;
   SipCall& operator=(const SipCall&) = delete;
@@ -54,7 +63,10 @@ class SipCall final : public media::CallLegListener, public SessionObserver {
   void onLegDtmf(const media::DtmfEvent&) override {}
   void onLegHangup(media::HangupReason reason) override;
 
-  // SessionObserver
+  // SessionObserver: the call's timeline goes to the log (info, one line per change), so an
+  // operator — or a test driving a softphone — can follow the turns of a phone call.
+  void onSessionState(dialog::TurnState state, double atS) override;
+  void onSessionTranscript(const dialog::TranscriptLine& line) override;
   void onSessionEnded(const dialog::CallRecord& record) override;
 
  private:
@@ -66,8 +78,7 @@ class SipCall final : public media::CallLegListener, public SessionObserver {
   media::sip::SipLeg* legView_;              ///< the leg, valid while leg_ or the session lives
   std::shared_ptr<media::sip::SipLegSignalling> signalling_;
   std::shared_ptr<const tools::Tenant> tenant_;
-  std::string callId_;
-  std::string callerNumber_;
+  SipCallInfo info_;
   WorkerContext& context_;  ///< borrowed
   MediaLoop& loop_;         ///< borrowed
   std::function<void()> onEnded_;

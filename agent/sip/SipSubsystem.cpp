@@ -4,8 +4,10 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 
+#include "agent/sip/OutboundCall.hpp"
 #include "agent/sip/SipCall.hpp"
 #include "core/Error.hpp"
 #include "core/Log.hpp"
@@ -82,6 +84,13 @@ std::string sipUrl(const core::SocketAddress& a) {
 
 class SipSubsystem;
 
+/// A dial request we cannot place: the HTTP status and why (404 unknown tenant or trunk, 503
+/// no outbound trunk, draining, full).
+struct DialRefused {
+  int status;
+  std::string message;
+};
+
 /// Per-call state shared by the SIP thread (which creates it) and the call's media loop (which
 /// owns `call`). Also the leg's signalling: a local hangup becomes a BYE.
 struct CallState final : msip::SipLegSignalling {
@@ -100,6 +109,14 @@ struct CallState final : msip::SipLegSignalling {
 
 class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
  public:
+  /// What the HTTP routes hold: they may outlive the subsystem (the router is the worker's), so
+  /// they reach it through here and get 503 once it stopped.
+  struct Api {
+    std::mutex mutex;
+    SipSubsystem* owner = nullptr;  ///< null once stopped
+    CallProgressBook book;
+  };
+
   SipSubsystem(WorkerContext& context, SipSettings settings)
       : context_(context),
         settings_(std::move(settings)),
@@ -117,6 +134,39 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
     log_.info("SIP listening on {} (UDP+TCP), media at {} ports {}-{}, {} trunk(s)",
               settings_.listen.toString(), settings_.publicIp, settings_.rtpFirst,
               settings_.rtpLast, trunks_.all().size());
+    api_->owner = this;
+    registerRoutes(context.router(), api_, settings_.retryAfterS);
+  }
+
+  /// POST /v1/calls {"tenant","to","context"?,"trunk"?,"ring_timeout_s"?} → 201
+  /// {"call_id","state":"dialing","progress_url"}; 400 bad body, 404 unknown tenant/trunk, 503
+  /// (+ Retry-After) no outbound trunk, draining or full. GET /v1/calls/{id}/progress → the
+  /// call's progress events (CallProgressBook::json), 404 if unknown.
+  static void registerRoutes(Router& router, std::shared_ptr<Api> api, int retryAfterS) {
+    router.add(HttpMethod::Post, "/v1/calls", [api, retryAfterS](const HttpRequest& req) {
+      std::lock_guard lock(api->mutex);
+      if (!api->owner) return HttpResponse::error(503, "SIP is stopping");
+      try {
+        std::string id = api->owner->dial(DialRequest::parse(req.body));
+        nlohmann::json j = {{"call_id", id},
+                            {"state", "dialing"},
+                            {"progress_url", "/v1/calls/" + id + "/progress"}};
+        auto r = HttpResponse::json(201, j.dump());
+        r.headers.emplace_back("Location", "/v1/calls/" + id + "/progress");
+        return r;
+      } catch (const core::UsageError& e) {
+        return HttpResponse::error(400, e.what());
+      } catch (const DialRefused& e) {
+        auto r = HttpResponse::error(e.status, e.message);
+        if (e.status == 503) r.headers.emplace_back("Retry-After", std::to_string(retryAfterS));
+        return r;
+      }
+    });
+    router.add(HttpMethod::Get, "/v1/calls/{id}/progress", [api](const HttpRequest& req) {
+      auto j = api->book.json(req.params.at("id"));
+      if (!j) return HttpResponse::error(404, "no outbound call with this id");
+      return HttpResponse::json(200, *j);
+    });
   }
 
   ~SipSubsystem() override { stop(); }
@@ -125,6 +175,10 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
 
   void stop() override {
     if (stopped_.exchange(true)) return;
+    {
+      std::lock_guard lock(api_->mutex);
+      api_->owner = nullptr;
+    }
     ua_->stop();  // no more callbacks; sofia sent BYE/487 for what was open
     // End every call on its loop and wait (the loops still run at this point).
     std::vector<std::future<void>> waits;
@@ -173,14 +227,7 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
     if (!choice) return refuse(488, "Not Acceptable Here", "no common codec (or SRTP offered)");
     auto port = ports_->acquire();
     if (!port) return refuse(503, "Service Unavailable", "no free RTP port", settings_.retryAfterS);
-
-    MediaLoop& loop = context_.pickLoop();
-    auto state = std::make_shared<CallState>();
-    state->ref = inv.ref;
-    state->ua = ua_;
-    state->ports = ports_;
-    state->port = *port;
-    state->loop = &loop;
+    auto state = newCallState(inv.ref, *port);
     SipSide side{.state = state,
                  .local = msip::SdpLocal{.address = settings_.publicIp,
                                          .port = *port,
@@ -190,52 +237,136 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
                  .choice = *choice};
     std::string answer = msip::buildAnswer(side.local, side.choice);
     calls_[inv.ref] = side;
-    active_.set(static_cast<double>(calls_.size()));
+    updateActive();
 
     std::string caller = !inv.assertedIdentity.empty() ? inv.assertedIdentity : inv.fromUser;
     if (auto e164 = tools::normalizePhone(caller)) caller = *e164;
-    std::string callId = "sip-" + randomHex(16);
-    msip::SipLegConfig cfg{
-        .id = callId,
-        .rtpBind = *core::SocketAddress::fromHostPort(settings_.listen.host(), *port),
-        .remote = core::SocketAddress::fromHostPort(offer->address, offer->port),
-        .choice = *choice,
-        .direction = side.local.direction,
-        .mediaTimeoutMs = settings_.mediaTimeoutMs};
+    std::string callee = inv.requestUser;
+    if (auto e164 = tools::normalizePhone(callee)) callee = *e164;
+    SipCallInfo info{
+        .callId = "sip-" + randomHex(16), .callerNumber = caller, .calleeNumber = callee};
     log_.info("INVITE {} from {} → tenant {} ({} pt {}, dtmf pt {}) call {}", inv.requestUser,
               caller, tenant->id, msip::toString(choice->codec), choice->payloadType,
-              choice->dtmfPayloadType, callId);
+              choice->dtmfPayloadType, info.callId);
     count(200);
     auto ua = ua_;
-    WorkerContext* ctx = &context_;
     int ringMs = settings_.ringMs;
-    bool posted = loop.thread->post([state, cfg, tenant, caller, callId, answer, ua, ctx, ringMs] {
-      MediaLoop& l = *state->loop;
-      std::unique_ptr<msip::SipLeg> leg;
-      try {
-        leg = std::make_unique<msip::SipLeg>(l.thread->loop(), *l.pacer, ctx->clock(), cfg, state);
-      } catch (const std::exception& e) {
-        core::Logger("sip").warn("call {}: cannot open RTP port: {}", callId, e.what());
-        ua->respond(state->ref, 500, "Server Internal Error");
-        return;
-      }
-      std::weak_ptr<CallState> weak = state;
-      state->call = std::make_unique<SipCall>(std::move(leg), state, tenant, callId, caller, *ctx,
-                                              l, [weak, &l] {
-                                                // Destroy on a later iteration, not inside the
-                                                // leg's callback.
-                                                l.thread->post([weak] {
-                                                  if (auto s = weak.lock()) s->call.reset();
-                                                });
-                                              });
-      ua->respond(state->ref, 180, "Ringing");
-      CallRef ref = state->ref;
-      state->call->answerAfter(ringMs, [ua, ref, answer] { ua->respond(ref, 200, "OK", answer); });
-    });
+    CallRef ref = inv.ref;
+    bool posted = startCall(
+        state, side, core::SocketAddress::fromHostPort(offer->address, offer->port), tenant, info,
+        [ua, ref, answer, ringMs](SipCall& call) {
+          ua->respond(ref, 180, "Ringing");
+          call.answerAfter(ringMs, [ua, ref, answer] { ua->respond(ref, 200, "OK", answer); });
+        });
     if (!posted) {
       calls_.erase(inv.ref);
+      updateActive();
       ua_->respond(inv.ref, 503, "Service Unavailable", {}, settings_.retryAfterS);
     }
+  }
+
+  /// Places an outbound call (HTTP control thread). Returns the call id; progress goes to
+  /// book(). Throws core::UsageError (bad request: 400) or DialRefused (404/503).
+  std::string dial(const DialRequest& r) {
+    auto tenant = context_.tenants().byId(r.tenant);
+    if (!tenant) throw DialRefused{404, "unknown tenant '" + r.tenant + "'"};
+    const msip::SipTrunk* trunk = nullptr;
+    for (const auto& t : trunks_.all())
+      if (!t.outboundUri.empty() && (r.trunk.empty() || t.name == r.trunk)) {
+        trunk = &t;
+        break;
+      }
+    if (!trunk)
+      throw DialRefused{r.trunk.empty() ? 503 : 404,
+                        r.trunk.empty() ? "no trunk has an outbound uri (sip.trunks_file)"
+                                        : "no trunk '" + r.trunk + "' with an outbound uri"};
+    if (!context_.accepting()) throw DialRefused{503, "worker draining"};
+    if (activeCalls_.load() >= settings_.maxCalls) throw DialRefused{503, "sip.max_calls reached"};
+    auto port = ports_->acquire();
+    if (!port) throw DialRefused{503, "no free RTP port"};
+
+    // "sip:host[:port][;params]" → "sip:+1555…@host[:port][;params]".
+    std::string uri = trunk->outboundUri;
+    auto colon = uri.find(':');
+    std::string scheme = uri.substr(0, colon), hostPart = uri.substr(colon + 1);
+    if (auto at = hostPart.find('@'); at != std::string::npos) hostPart = hostPart.substr(at + 1);
+    std::string host = hostPart.substr(0, hostPart.find_first_of(";?"));
+    std::string callerId = trunk->callerId.empty() ? "parley" : trunk->callerId;
+    msip::SdpLocal local{.address = settings_.publicIp,
+                         .port = *port,
+                         .sessionId = std::random_device{}(),
+                         .version = 1};
+    msip::SipDial d{.requestUri = scheme + ":" + r.to + "@" + hostPart,
+                    .from = "<" + scheme + ":" + callerId + "@" + host + ">",
+                    .to = "<" + scheme + ":" + r.to + "@" + host + ">",
+                    .sdpOffer = msip::buildOffer(local, settings_.codecs),
+                    .authUser = trunk->username,
+                    .authPassword = trunk->password,
+                    .ringTimeoutS = static_cast<unsigned>(r.ringTimeoutS)};
+    SipCallInfo info{.callId = "sip-" + randomHex(16),
+                     .callerNumber = r.to,
+                     .calleeNumber = r.to,
+                     .outbound = true,
+                     .contextJson = r.contextJson};
+    CallRef ref = ua_->reserveRef();
+    auto state = newCallState(ref, *port);
+    SipSide side{.state = state, .local = local, .outbound = true, .tenant = tenant, .info = info};
+    api_->book.start(info.callId, tenant->id, r.to);
+    ++activeCalls_;
+    log_.info("dialing {} through trunk {} for tenant {} call {}", r.to, trunk->name, tenant->id,
+              info.callId);
+    bool posted = ua_->post([this, ref, side, d]() mutable {
+      calls_[ref] = std::move(side);
+      updateActive();
+      ua_->dial(ref, std::move(d));
+    });
+    if (!posted) {
+      --activeCalls_;
+      api_->book.add(info.callId, {"failed", 0, "worker stopping"});
+      throw DialRefused{503, "worker stopping"};
+    }
+    return info.callId;
+  }
+
+  void onSipProgress(CallRef ref, const msip::SipProgress& p) override {
+    auto it = calls_.find(ref);
+    if (it == calls_.end() || !it->second.outbound) return;
+    SipSide& side = it->second;
+    const std::string& id = side.info.callId;
+    if (p.status < 180) return;
+    if (p.status < 200) {
+      if (api_->book.add(id, {"ringing", p.status, p.phrase}))
+        log_.info("call {}: ringing ({} {})", id, p.status, p.phrase);
+      return;
+    }
+    if (p.status >= 300) {
+      side.finalSeen = true;
+      const char* ev = progressEventForStatus(p.status);
+      api_->book.add(id, {ev, p.status, p.phrase});
+      log_.info("call {}: {} ({} {})", id, ev, p.status, p.phrase);
+      return;
+    }
+    if (side.answered) return;  // a 2xx retransmission
+    side.answered = true;
+    side.finalSeen = true;
+    std::string why;
+    auto answer = msip::parseSdp(p.body, &why);
+    auto choice = answer ? msip::negotiate(*answer, settings_.codecs) : std::nullopt;
+    if (!choice) {
+      api_->book.add(id, {"failed", p.status,
+                          "unusable SDP answer: " + (why.empty() ? "no common codec" : why)});
+      log_.warn("call {}: answered with an unusable SDP ({}); hanging up", id, why);
+      ua_->hangup(ref);
+      return;
+    }
+    side.choice = *choice;
+    api_->book.add(id, {"answered", p.status, p.phrase});
+    log_.info("call {}: answered ({} pt {}, dtmf pt {})", id, msip::toString(choice->codec),
+              choice->payloadType, choice->dtmfPayloadType);
+    auto state = side.state;
+    if (!startCall(state, side, core::SocketAddress::fromHostPort(answer->address, answer->port),
+                   side.tenant, side.info, [](SipCall& call) { call.start(); }))
+      ua_->hangup(ref);
   }
 
   void onSipReInvite(CallRef ref, const std::string& body) override {
@@ -275,8 +406,15 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
     auto it = calls_.find(ref);
     if (it == calls_.end()) return;  // refused before anything was allocated
     auto state = it->second.state;
+    if (it->second.outbound) {
+      const auto& id = it->second.info.callId;
+      if (it->second.answered)
+        api_->book.add(id, {"ended", 0, ""});
+      else if (!it->second.finalSeen)
+        api_->book.add(id, {"failed", status, phrase.empty() ? "no response" : phrase});
+    }
     calls_.erase(it);
-    active_.set(static_cast<double>(calls_.size()));
+    updateActive();
     log_.debug("dialog {} ended ({} {})", ref, status, phrase);
     state->loop->thread->post([state] {
       if (state->call) state->call->remoteHangup();
@@ -288,7 +426,67 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
     std::shared_ptr<CallState> state;
     msip::SdpLocal local;
     msip::SdpChoice choice;
+    bool outbound = false;
+    std::shared_ptr<const tools::Tenant> tenant;  ///< outbound: who we call for
+    SipCallInfo info;                             ///< outbound: filled at dial time
+    bool answered = false;
+    bool finalSeen = false;  ///< a final response was reported (busy, no answer, answered…)
   };
+
+  std::shared_ptr<CallState> newCallState(CallRef ref, uint16_t port) {
+    auto state = std::make_shared<CallState>();
+    state->ref = ref;
+    state->ua = ua_;
+    state->ports = ports_;
+    state->port = port;
+    state->loop = &context_.pickLoop();
+    return state;
+  }
+
+  void updateActive() {
+    activeCalls_ = static_cast<int>(calls_.size());
+    active_.set(static_cast<double>(calls_.size()));
+  }
+
+  /// Opens the RTP leg and the SipCall on the call's media loop, then runs `then` there (ring
+  /// and answer inbound; start the session outbound). False if the loop is gone.
+  bool startCall(std::shared_ptr<CallState> state, const SipSide& side,
+                 std::optional<core::SocketAddress> remote,
+                 std::shared_ptr<const tools::Tenant> tenant, SipCallInfo info,
+                 std::function<void(SipCall&)> then) {
+    msip::SipLegConfig cfg{
+        .id = info.callId,
+        .rtpBind = *core::SocketAddress::fromHostPort(settings_.listen.host(), state->port),
+        .remote = std::move(remote),
+        .choice = side.choice,
+        .direction = side.local.direction,
+        .mediaTimeoutMs = settings_.mediaTimeoutMs};
+    auto ua = ua_;
+    WorkerContext* ctx = &context_;
+    return state->loop->thread->post([state, cfg, tenant, info, ua, ctx, then] {
+      MediaLoop& l = *state->loop;
+      std::unique_ptr<msip::SipLeg> leg;
+      try {
+        leg = std::make_unique<msip::SipLeg>(l.thread->loop(), *l.pacer, ctx->clock(), cfg, state);
+      } catch (const std::exception& e) {
+        core::Logger("sip").warn("call {}: cannot open RTP port: {}", info.callId, e.what());
+        if (info.outbound)
+          ua->hangup(state->ref);
+        else
+          ua->respond(state->ref, 500, "Server Internal Error");
+        return;
+      }
+      std::weak_ptr<CallState> weak = state;
+      state->call =
+          std::make_unique<SipCall>(std::move(leg), state, tenant, info, *ctx, l, [weak, &l] {
+            // Destroy on a later iteration, not inside the leg's callback.
+            l.thread->post([weak] {
+              if (auto s = weak.lock()) s->call.reset();
+            });
+          });
+      then(*state->call);
+    });
+  }
 
   /// Request-URI user first (what trunks put the DID in), else the To user.
   std::shared_ptr<const tools::Tenant> route(const msip::SipInvite& inv) const {
@@ -316,7 +514,10 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
   core::Logger log_{"sip"};
   std::shared_ptr<msip::SipUserAgent> ua_;
   std::map<CallRef, SipSide> calls_;  ///< SIP thread only (and stop(), after the thread ended)
+  std::atomic<int> activeCalls_{0};   ///< calls_.size() for other threads (admission)
   std::atomic<bool> stopped_{false};
+
+  std::shared_ptr<Api> api_ = std::make_shared<Api>();
 };
 
 /// sip.enabled is false: nothing to run.

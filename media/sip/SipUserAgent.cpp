@@ -342,8 +342,10 @@ struct SipUserAgent::Impl {
     call->outbound = true;
     call->authUser = d.authUser;
     call->authPassword = d.authPassword;
-    call->nh = nua_handle(nua, call.get(), NUTAG_URL(d.requestUri.c_str()),
-                          SIPTAG_TO_STR(d.to.c_str()), SIPTAG_FROM_STR(d.from.c_str()), TAG_END());
+    call->nh =
+        nua_handle(nua, call.get(), NUTAG_URL(d.requestUri.c_str()), SIPTAG_TO_STR(d.to.c_str()),
+                   SIPTAG_FROM_STR(d.from.c_str()),
+                   TAG_IF(d.ringTimeoutS > 0, NUTAG_INVITE_TIMER(d.ringTimeoutS)), TAG_END());
     if (!call->nh) {
       listener->onSipCallEnded(ref, 0, "cannot create handle");
       return;
@@ -403,9 +405,17 @@ void SipUserAgent::hangup(CallRef ref) {
 }
 
 CallRef SipUserAgent::dial(SipDial d) {
-  CallRef ref = impl_->nextRef++;
-  post([impl = impl_.get(), ref, d = std::move(d)] { impl->dial(ref, d); });
+  CallRef ref = reserveRef();
+  dial(ref, std::move(d));
   return ref;
+}
+
+CallRef SipUserAgent::reserveRef() {
+  return impl_->nextRef++;
+}
+
+void SipUserAgent::dial(CallRef ref, SipDial d) {
+  post([impl = impl_.get(), ref, d = std::move(d)] { impl->dial(ref, d); });
 }
 
 void SipUserAgent::refer(CallRef ref, std::string target) {

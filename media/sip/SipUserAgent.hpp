@@ -96,6 +96,9 @@ struct SipDial {
   std::string sdpOffer;
   std::string authUser;  ///< digest credentials for 401/407 (empty: none)
   std::string authPassword;
+  /// Seconds to wait for an answer before sofia CANCELs the INVITE (NUTAG_INVITE_TIMER; the
+  /// call then ends with 408 or 487). 0: sofia's default (120 s).
+  unsigned ringTimeoutS = 0;
 };
 
 class SipUserAgent {
@@ -119,6 +122,12 @@ class SipUserAgent {
   void hangup(CallRef ref);
   /// Starts an outbound call; its events come with the returned ref.
   CallRef dial(SipDial dial);
+  /// A fresh ref for dial(ref, …), so the caller can file the call under its ref before any of
+  /// its events can arrive. Thread-safe.
+  CallRef reserveRef();
+  /// Starts an outbound call under a ref from reserveRef(). If the request cannot even be built
+  /// (bad URI), onSipCallEnded(ref, 0, reason) follows.
+  void dial(CallRef ref, SipDial dial);
   /// Blind transfer (RFC 3515): REFER with Refer-To `target`; outcome via onSipReferStatus.
   void refer(CallRef ref, std::string target);
   /// Runs `task` on the SIP thread. Returns false once stopped.
