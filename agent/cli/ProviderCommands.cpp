@@ -228,6 +228,9 @@ int runStt(const Options& o, std::ostream& out) {
   dg.model = o.model.empty() ? cfg.getString("providers.deepgram.model") : o.model;
   dg.language = o.language.empty() ? cfg.getString("providers.deepgram.language") : o.language;
   dg.sampleRate = audio.sampleRate;
+  // A file is transcribed to its end: after CloseStream, wait for the server's last results as
+  // long as --timeout allows (a slow or loaded server may be well behind the audio we pushed).
+  dg.closeTimeoutMs = static_cast<uint64_t>(o.timeoutS * 1000);
 
   Loop loop;
   auto ctx = std::make_unique<WsClientContext>(loop.get());

@@ -1,34 +1,49 @@
 #!/usr/bin/env bash
 # End to end on loopback with a real softphone: baresip (Debian baresip-core) calls the demo
-# tenant's DID on a running `parley worker`, plays a flite caller line (aufile source) and records
-# what it hears (sndfile). Checks: the session ran (caller utterances heard), RTP both ways, and
-# the recording of the agent side is not silence. Usage: baresip-call.sh path/to/parley
-set -euo pipefail
+# tenant's DID on a running `parley worker` (local speech engines and the scripted booking
+# policy) and books a cleaning by voice, one flite (kal) line per turn, each switched in when the
+# agent has finished speaking (baresip_caller.py follows the worker's JSON log). baresip records
+# what it hears (sndfile). Checks: RTP both ways; the recording, transcribed by the worker's local
+# STT (`parley stt`), holds the greeting and the booking read-back; the appointment is in the
+# tenant's store (`parley bookings list`); SIGTERM → exit 0.
+# Then the same booking the other way round: `parley dial` has the worker call baresip through
+# the trunk (auto-answer), and the second appointment lands in the store.
+# Usage: baresip-call.sh path/to/parley
 PARLEY=$(realpath "${1:?usage: $0 path/to/parley}")
-ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
-WORK=$(mktemp -d /tmp/parley-baresip-e2e.XXXXXX)
-WORKER_PID=""
-cleanup() {
-  if [ -n "$WORKER_PID" ] && kill -0 "$WORKER_PID" 2>/dev/null; then kill "$WORKER_PID" || true; fi
-  if [ "${KEEP:-}" = "" ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; tail -30 "$WORK/worker.log" || true; exit 1; }
-free_port() {
-  python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
-}
-SIP_PORT=$(free_port)
-RTP_FIRST=$(( (RANDOM % 2000) * 2 + 30000 ))
+E2E_NAME=baresip
+. "$(dirname "$0")/lib.sh"
 
-flite -voice kal -t "Hello. I would like to book a cleaning tomorrow at ten in the morning please." \
-  -o "$WORK/caller16.wav"
-sox "$WORK/caller16.wav" -r 8000 -c 1 "$WORK/caller.wav" pad 1 8
-mkdir -p "$WORK/baresip" "$WORK/rec"
+# The day the caller asks for: the first weekday (Mon-Fri) at least two days ahead in the
+# tenant's time zone, said by name ("Wednesday") so the words do not depend on today's date.
+DAY=$(python3 - <<'PY'
+import datetime, zoneinfo
+today = datetime.datetime.now(zoneinfo.ZoneInfo("America/New_York")).date()
+d = today + datetime.timedelta(days=2)
+closed = {"2025-12-25", "2026-01-01", "2026-12-25", "2027-01-01"}  # config/tenants/demo.yaml
+while d.weekday() >= 5 or d.isoformat() in closed:
+    d += datetime.timedelta(days=1)
+print(d.strftime("%A"))
+PY
+)
+LINES=("Hi, I'd like to book a cleaning." "$DAY, please." "The first one." "My name is John Smith."
+  "Yes, please." "No, that's all. Goodbye.")
+mkdir -p "$WORK/baresip" "$WORK/rec" "$WORK/lines"
+TURNS=()
+for i in "${!LINES[@]}"; do
+  flite -voice kal -t "${LINES[$i]}" -o "$WORK/lines/$i-16k.wav"
+  # 8 kHz mono; a long silent tail (baresip ends the call when an aufile source runs out).
+  sox "$WORK/lines/$i-16k.wav" -r 8000 -c 1 -b 16 "$WORK/lines/$i.wav" pad 0.2 60
+  TURNS+=(--turn "$WORK/lines/$i.wav")
+done
+sox -n -r 8000 -c 1 -b 16 "$WORK/lines/idle.wav" trim 0 120
+
+CTRL_PORT=$(free_port SOCK_STREAM)
+PHONE_PORT=$(free_port SOCK_DGRAM)
 cat > "$WORK/baresip/config" <<CFG
 poll_method epoll
-sip_listen 127.0.0.1:0
+sip_listen 127.0.0.1:$PHONE_PORT
 audio_player aufile,/dev/null
-audio_source aufile,$WORK/caller.wav
+audio_source aufile,$WORK/lines/idle.wav
 audio_alert aufile,/dev/null
 ausrc_srate 8000
 auplay_srate 8000
@@ -38,52 +53,88 @@ module aufile.so
 module sndfile.so
 module_app account.so
 module_app menu.so
+module_app ctrl_tcp.so
+ctrl_tcp_listen 127.0.0.1:$CTRL_PORT
 snd_path $WORK/rec
 CFG
-echo "<sip:+15557654321@127.0.0.1>;regint=0" > "$WORK/baresip/accounts"
-cat > "$WORK/trunks.yaml" <<YAML
-trunks:
-  - name: local
-    inbound:
-      allow: ["127.0.0.1/32"]
-YAML
-cat > "$WORK/parley.yaml" <<YAML
-http:
-  listen: 127.0.0.1:0
-data_dir: $WORK/data
-tenants_dir: $ROOT/config/tenants
-workers:
-  threads: 1
-log:
-  format: text
-drain_grace_s: 0
-sip:
-  enabled: true
-  listen: 127.0.0.1:$SIP_PORT
-  rtp_ports: $RTP_FIRST-$((RTP_FIRST + 99))
-  trunks_file: $WORK/trunks.yaml
-YAML
-cd "$WORK"
-"$PARLEY" worker -c "$WORK/parley.yaml" > "$WORK/worker.log" 2>&1 &
-WORKER_PID=$!
-for _ in $(seq 1 100); do grep -q "SIP listening" worker.log 2>/dev/null && break; sleep 0.1; done
-grep -q "SIP listening" worker.log || fail "worker did not start SIP"
+echo "<sip:+15557654321@127.0.0.1>;regint=0;answermode=auto" > "$WORK/baresip/accounts"
+# Outbound calls go to the softphone, as if it were the PSTN behind the trunk.
+write_trunks "    outbound:
+      uri: sip:127.0.0.1:$PHONE_PORT
+      caller_id: \"$DID\""
+write_worker_config "" json
+start_worker ready
 
-timeout 60 baresip -f "$WORK/baresip" -e "/dial sip:+15550100100@127.0.0.1:$SIP_PORT" -t 30 \
-  < /dev/null > baresip.log 2>&1 || true
-sleep 1
-grep -q "\[session\] call connected" worker.log || fail "no session started"
-ended=$(grep "\[session\] call ended" worker.log | head -1) || fail "session did not end"
-grep -qE "\([1-9][0-9]* utterances?\)|utterance" <<< "$ended" || echo "note: $ended"
-line=$(grep -E "\[sip\] call ended.*rtp in" worker.log | head -1) || fail "no SIP call end"
-in=$(sed -n 's/.*rtp in \([0-9]*\) out.*/\1/p' <<< "$line")
-out=$(sed -n 's/.*out \([0-9]*\),.*/\1/p' <<< "$line")
-[ "${in:-0}" -gt 300 ] && [ "${out:-0}" -gt 300 ] || fail "RTP: $line"
-heard=$(ls rec/*-dec.wav | head -1)
-rms=$(sox "$heard" -n stat 2>&1 | sed -n 's/^RMS *amplitude: *//p')
-python3 -c "import sys; sys.exit(0 if float('$rms') > 0.01 else 1)" || fail "baresip heard silence (RMS $rms)"
+python3 "$ROOT/tests/e2e/sip/baresip_caller.py" --config "$WORK/baresip" --ctrl-port "$CTRL_PORT" \
+  --worker-log "$WORK/worker.log" --baresip-log "$WORK/baresip.log" \
+  --uri "sip:$DID@127.0.0.1:$SIP_PORT" "${TURNS[@]}" || fail "the caller did not get through"
+sleep 0.5
+
+ended=$(grep '"component":"session".*call ended' "$WORK/worker.log" | head -1) || fail "session did not end"
+line=$(grep -E 'call ended \(rtp in' "$WORK/worker.log" | head -1) || fail "no SIP call end"
+read -r in out _ <<< "$(rtp_counts "$line")"
+[ "${in:-0}" -gt 500 ] && [ "${out:-0}" -gt 500 ] || fail "RTP: $line"
+echo "ok: RTP in $in out $out"
+
+# What baresip heard, through the worker's own local STT (boosted with the words we look for,
+# as a session boosts the tenant's vocabulary).
+stt_url=$(sed -n 's/.*local engines ready (stt=\([^ ]*\) .*/\1/p' "$WORK/worker.log" | head -1)
+[ -n "$stt_url" ] || fail "no local STT URL in the worker log"
+heard_wav=$(ls "$WORK"/rec/*-dec.wav | head -1) || fail "baresip recorded nothing"
+"$PARLEY" stt --config "$WORK/parley.yaml" --in "$heard_wav" --speed 0 --timeout 240 \
+  --url "$stt_url?keyterm=Maple%20Street%20Dental&keyterm=cleaning&keyterm=$DAY" \
+  > "$WORK/heard.jsonl" 2> "$WORK/stt.err" || fail "parley stt: $(cat "$WORK/stt.err")"
+python3 - "$WORK/heard.jsonl" "$DAY" <<'PY' || fail "the greeting or the read-back is not in what baresip heard"
+import json, sys
+finals = []
+for l in open(sys.argv[1]):
+    try:
+        j = json.loads(l)
+    except ValueError:
+        continue
+    if j.get("event") == "transcript" and j.get("final") and j.get("text"):
+        finals.append(j["text"].lower())
+print("heard:\n  " + "\n  ".join(finals))
+day = sys.argv[2].lower()
+greeting = finals[0] if finals else ""
+assert "maple street dental" in greeting and "how can i help" in greeting, "greeting"
+readback = [f for f in finals if "cleaning" in f and day in f and "nine am" in f]
+assert readback, "read-back of the booking (cleaning, day, nine am)"
+print(f"ok: greeting and read-back heard ({len(readback)} line(s) with cleaning, {day}, nine am)")
+PY
+
+# The booking is in the tenant's store.
+"$PARLEY" bookings list --tenant demo --tenants-dir "$ROOT/config/tenants" --data-dir "$WORK/data" \
+  --json > "$WORK/bookings.json" || fail "parley bookings list"
+python3 - "$WORK/bookings.json" "$DAY" <<'PY' || fail "booking not in the store: $(cat "$WORK/bookings.json")"
+import datetime, json, sys
+appts = json.load(open(sys.argv[1]))
+assert len(appts) == 1, appts
+a = appts[0]
+assert a["service_id"] == "cleaning", a
+assert a["customer_phone"] == "+15557654321", a
+assert datetime.datetime.fromisoformat(a["start"]).strftime("%A") == sys.argv[2], a
+print(f"ok: booked {a['appointment_id']} {a['start']} {a['service_id']} for {a['customer_name']}")
+PY
 echo "ok: $ended"
-echo "ok: RTP in $in out $out; baresip heard RMS $rms"
-kill -TERM "$WORKER_PID"; rc=0; wait "$WORKER_PID" || rc=$?; WORKER_PID=""
-[ "$rc" = 0 ] || fail "worker exit $rc"
+
+# The worker calls the softphone (outbound) and the same booking works.
+python3 "$ROOT/tests/e2e/sip/baresip_caller.py" --config "$WORK/baresip" --ctrl-port "$CTRL_PORT" \
+  --worker-log "$WORK/worker.log" --baresip-log "$WORK/baresip-out.log" --answer "${TURNS[@]}" \
+  > "$WORK/caller-out.log" 2>&1 &
+CALLER_PID=$!
+BG_PIDS+=("$CALLER_PID")
+sleep 1.5
+"$PARLEY" dial --url "http://127.0.0.1:$HTTP_PORT" --tenant demo --to "+15557654321" \
+  --context '{"name":"John"}' > "$WORK/dial.out" 2>&1 || fail "dial: $(cat "$WORK/dial.out")"
+cat "$WORK/dial.out"
+rc=0; wait "$CALLER_PID" || rc=$?
+cat "$WORK/caller-out.log"
+[ "$rc" = 0 ] || fail "the outbound call did not get through"
+"$PARLEY" bookings list --tenant demo --tenants-dir "$ROOT/config/tenants" --data-dir "$WORK/data" \
+  --json > "$WORK/bookings.json" || fail "parley bookings list"
+n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$WORK/bookings.json")
+[ "$n" = 2 ] || fail "outbound call: want 2 appointments, have $n: $(cat "$WORK/bookings.json")"
+echo "ok: outbound call booked too"
+stop_worker
 echo "sip baresip e2e: passed"
