@@ -114,7 +114,8 @@ core::ConfigSchema buildSchema() {
          .doc = "ElevenLabs model id"});
   // WebRTC / WHIP (issue 8).
   s.add({.path = "webrtc.port", .type = ConfigType::Int, .defaultValue = "0",
-         .doc = "UDP port shared by every WebRTC call (STUN, DTLS, SRTP); 0 = any free port",
+         .doc = "UDP port of WebRTC calls (STUN, DTLS, SRTP share it); 0 = a free port per media "
+                "loop, calls spread over the loops; N = one socket on the first media loop",
          .min = 0, .max = 65535});
   s.add({.path = "webrtc.public_ip", .defaultValue = "",
          .doc = "IP put in the SDP host candidate; empty = 127.0.0.1 (browsers on this host)"});

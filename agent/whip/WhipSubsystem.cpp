@@ -88,15 +88,23 @@ HttpResponse withCors(HttpResponse r) {
   return r;
 }
 
+/// One media loop's share of the browser calls: the UDP socket they use and the calls
+/// themselves. `server` and `calls` are touched only by tasks on `loop` (its thread created
+/// and destroys them); `loop`, `port` and `starting` may be read from any thread.
+struct LoopMedia {
+  MediaLoop* loop = nullptr;     ///< borrowed from the worker
+  uint16_t port = 0;             ///< the socket's bound UDP port (the answer's candidate port)
+  std::atomic<int> starting{0};  ///< calls posted here whose session has not started yet
+  std::unique_ptr<media::WebRtcServer> server;
+  std::map<std::string, std::unique_ptr<WebRtcCall>> calls;
+};
+
 /// Everything route handlers and media tasks share. Held by shared_ptr from every route, so a
 /// request racing the worker's shutdown never touches freed memory.
 class WhipCore : public std::enable_shared_from_this<WhipCore> {
  public:
   WhipCore(WorkerContext& context)
-      : context_(context),
-        settings_(context.settings()),
-        log_("whip"),
-        loop_(*context.loops().at(0)) {
+      : context_(context), settings_(context.settings()), log_("whip") {
     const core::Config& cfg = settings_.raw;
     port_ = static_cast<uint16_t>(cfg.getInt("webrtc.port"));
     publicIp_ = cfg.getString("webrtc.public_ip");
@@ -110,26 +118,43 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
 #endif
     certificate_ = media::DtlsCertificate::generate();
 
-    // The socket must be created on the loop that will read it.
-    std::promise<std::string> bound;
-    auto result = bound.get_future();
-    loop_.thread->post([this, &bound] {
-      try {
-        auto addr = core::SocketAddress::fromHostPort("0.0.0.0", port_);
-        server_ = std::make_unique<media::WebRtcServer>(loop_.thread->loop(), *addr);
-        bound.set_value("");
-      } catch (const std::exception& e) {
-        bound.set_value(e.what());
-      }
-    });
-    const std::string err = result.get();
-    if (!err.empty())
+    // webrtc.port 0: a socket on a free port per media loop, and calls spread over the loops
+    // like other sessions. A fixed port is one socket, so its calls all live on the loop that
+    // reads it (the first one).
+    const size_t loops = port_ == 0 ? context.loops().size() : 1;
+    std::string err;
+    for (size_t i = 0; i < loops && err.empty(); ++i) {
+      auto lm = std::make_unique<LoopMedia>();
+      lm->loop = context.loops().at(i).get();
+      // The socket must be created on the loop that will read it.
+      std::promise<std::string> bound;
+      auto result = bound.get_future();
+      LoopMedia* raw = lm.get();
+      const uint16_t port = port_;
+      if (!raw->loop->thread->post([raw, port, &bound] {
+            try {
+              auto addr = core::SocketAddress::fromHostPort("0.0.0.0", port);
+              raw->server = std::make_unique<media::WebRtcServer>(raw->loop->thread->loop(), *addr);
+              raw->port = raw->server->localAddress().port();
+              bound.set_value("");
+            } catch (const std::exception& e) {
+              bound.set_value(e.what());
+            }
+          }))
+        bound.set_value("media loop " + std::to_string(i) + " is stopping");
+      err = result.get();
+      if (err.empty()) media_.push_back(std::move(lm));
+    }
+    if (!err.empty()) {
+      closeSockets();  // those already bound, each on its own loop
       throw core::Error("webrtc.port " + std::to_string(port_) + ": cannot bind: " + err);
-    // Called from the constructor on the control thread: the server was made on the loop and is
-    // only read (its bound address) here, after the hand-off above.
-    boundPort_ = server_->localAddress().port();
+    }
     if (publicIp_.empty()) publicIp_ = "127.0.0.1";
-    log_.info("WebRTC on UDP port {} (candidate {}), certificate sha-256 {}", boundPort_, publicIp_,
+    std::string ports;
+    for (const auto& lm : media_)
+      ports += (ports.empty() ? "" : ", ") + std::to_string(lm->port) + " (media-" +
+               std::to_string(lm->loop->index) + ")";
+    log_.info("WebRTC on UDP port {} (candidate {}), certificate sha-256 {}", ports, publicIp_,
               certificate_->fingerprintSha256());
   }
 
@@ -158,21 +183,52 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
                [self](const HttpRequest&) { return self->tenantList(); });
   }
 
+  /// Ends every call and closes the sockets, each on its own loop; returns when done.
   void stopAll() {
-    std::promise<void> done;
-    auto f = done.get_future();
-    if (!loop_.thread->post([this, &done] {
-          for (auto& [id, call] : calls_) call->hangup();
-          calls_.clear();
-          if (server_) server_->close();
-          server_.reset();
-          done.set_value();
-        }))
-      return;
-    f.wait();
+    for (auto& lm : media_) {
+      std::promise<void> done;
+      auto f = done.get_future();
+      LoopMedia* raw = lm.get();
+      if (!raw->loop->thread->post([raw, &done] {
+            for (auto& [id, call] : raw->calls) call->hangup();
+            raw->calls.clear();
+            if (raw->server) raw->server->close();
+            raw->server.reset();
+            done.set_value();
+          }))
+        continue;
+      f.wait();
+    }
   }
 
  private:
+  /// Closes the sockets bound so far (constructor failure path), each on its loop.
+  void closeSockets() {
+    for (auto& lm : media_) {
+      std::promise<void> done;
+      auto f = done.get_future();
+      LoopMedia* raw = lm.get();
+      if (!raw->loop->thread->post([raw, &done] {
+            if (raw->server) raw->server->close();
+            raw->server.reset();
+            done.set_value();
+          }))
+        continue;
+      f.wait();
+    }
+    media_.clear();
+  }
+
+  /// The loop for a new call: the one with the fewest sessions, counting calls posted there
+  /// that have not started yet (so a burst of offers spreads too). Ties: the lowest index.
+  LoopMedia& pickMedia() {
+    LoopMedia* best = media_.front().get();
+    auto load = [](const LoopMedia& m) { return m.loop->sessions.load() + m.starting.load(); };
+    for (auto& lm : media_)
+      if (load(*lm) < load(*best)) best = lm.get();
+    return *best;
+  }
+
   HttpResponse preflight(bool endpoint) {
     HttpResponse r = HttpResponse::text(204, "");
     r.contentType.clear();
@@ -210,7 +266,8 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
     p.icePwd = randomToken(kPwdChars);
     p.fingerprintSha256 = certificate_->fingerprintSha256();
     p.candidateIp = publicIp_;
-    p.candidatePort = boundPort_;
+    LoopMedia& lm = pickMedia();
+    p.candidatePort = lm.port;
     p.ssrc = randomU32() | 1;
     p.cname = randomToken(16);
     p.sessionId = (uint64_t{randomU32()} << 20) ^ randomU32();
@@ -231,15 +288,19 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
     auto events = std::make_shared<CallEvents>();
     {
       std::lock_guard lock(mutex_);
-      index_[callId] = Entry{tenant->id, events, false};
+      index_[callId] = Entry{tenant->id, events, false, &lm};
     }
     ++active_;
+    ++lm.starting;
     auto self = shared_from_this();
-    const bool posted = loop_.thread->post([self, o = std::move(o), tenant, events]() mutable {
-      self->startCall(std::move(o), std::move(tenant), std::move(events));
-    });
+    LoopMedia* media = &lm;
+    const bool posted =
+        lm.loop->thread->post([self, media, o = std::move(o), tenant, events]() mutable {
+          self->startCall(*media, std::move(o), std::move(tenant), std::move(events));
+        });
     if (!posted) {
       --active_;
+      --lm.starting;
       return busy("the worker is stopping");
     }
     log_.with("call_id", callId).info("WHIP offer accepted for tenant {}", tenant->id);
@@ -284,34 +345,40 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
     return withCors(r);
   }
 
-  // Media loop: builds the leg and whatever talks on it.
-  void startCall(media::WebRtcLegOptions o, std::shared_ptr<const tools::Tenant> tenant,
-                 std::shared_ptr<CallEvents> events) {
+  // On lm's media loop: builds the leg and whatever talks on it.
+  void startCall(LoopMedia& lm, media::WebRtcLegOptions o,
+                 std::shared_ptr<const tools::Tenant> tenant, std::shared_ptr<CallEvents> events) {
     const std::string id = o.id;
     try {
-      auto leg =
-          std::make_unique<media::WebRtcLeg>(std::move(o), certificate_, *server_, *loop_.pacer,
-                                             loop_.thread->loop(), context_.clock());
+      if (!lm.server) throw core::Error("the WebRTC socket is closed (stopping)");
+      auto leg = std::make_unique<media::WebRtcLeg>(std::move(o), certificate_, *lm.server,
+                                                    *lm.loop->pacer, lm.loop->thread->loop(),
+                                                    context_.clock());
       auto self = shared_from_this();
-      auto call = std::make_unique<WebRtcCall>(std::move(leg), std::move(tenant), events, context_,
-                                               loop_, [self, id] { self->onCallEnded(id); });
+      LoopMedia* media = &lm;
+      auto call = std::make_unique<WebRtcCall>(
+          std::move(leg), std::move(tenant), events, context_, *lm.loop,
+          [self, media, id] { self->onCallEnded(*media, id); });
       // Started before it is kept: a call whose session cannot start (providers still
       // loading, store unavailable) is dropped here and reported as an "ended" error event.
       call->start();
-      calls_[id] = std::move(call);
+      --lm.starting;  // the session now counts in lm.loop->sessions
+      lm.calls[id] = std::move(call);
     } catch (const std::exception& e) {
+      --lm.starting;
       log_.with("call_id", id).error("cannot start the call: {}", e.what());
       events->push("ended", nlohmann::json{{"reason", "error"}, {"detail", e.what()}}.dump());
       finishEntry(id);
     }
   }
 
-  // Media loop, from the call's hangup: destroy it on a later iteration (never inside its own
-  // callback).
-  void onCallEnded(const std::string& id) {
+  // On lm's media loop, from the call's hangup: destroy it on a later iteration (never inside
+  // its own callback).
+  void onCallEnded(LoopMedia& lm, const std::string& id) {
     auto self = shared_from_this();
-    loop_.thread->post([self, id] {
-      self->calls_.erase(id);
+    LoopMedia* media = &lm;
+    lm.loop->thread->post([self, media, id] {
+      media->calls.erase(id);
       self->finishEntry(id);
     });
   }
@@ -333,16 +400,17 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
     auto tenant = context_.tenants().byId(req.params.at("tenant"));
     if (!tenant) return withCors(HttpResponse::error(404, "no such session"));
     if (auto refused = checkToken(req, *tenant)) return *refused;
+    LoopMedia* media = nullptr;
     {
       std::lock_guard lock(mutex_);
       auto it = index_.find(id);
       if (it == index_.end() || it->second.tenant != tenant->id || it->second.ended)
         return withCors(HttpResponse::error(404, "no such session"));
+      media = it->second.media;
     }
-    auto self = shared_from_this();
-    loop_.thread->post([self, id] {
-      auto it = self->calls_.find(id);
-      if (it != self->calls_.end()) it->second->hangup();
+    media->loop->thread->post([media, id] {
+      auto it = media->calls.find(id);
+      if (it != media->calls.end()) it->second->hangup();
     });
     return withCors(HttpResponse::json(200, nlohmann::json{{"ended", id}}.dump()));
   }
@@ -433,14 +501,13 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
     std::string tenant;
     std::shared_ptr<CallEvents> events;
     bool ended = false;
+    LoopMedia* media = nullptr;  ///< where the call lives (owned by media_)
   };
 
   WorkerContext& context_;
   const WorkerSettings& settings_;
   core::Logger log_;
-  MediaLoop& loop_;  ///< the loop that owns the WebRTC port and every WebRTC call
   uint16_t port_ = 0;
-  uint16_t boundPort_ = 0;
   std::string publicIp_;
   int maxCalls_ = 0;
   std::string workerToken_;  ///< webrtc.bearer_token (secret; never logged)
@@ -453,9 +520,10 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
   std::map<std::string, Entry> index_;
   std::deque<std::string> ended_;
 
-  // Media-loop state: only touched by tasks on loop_.
-  std::unique_ptr<media::WebRtcServer> server_;
-  std::map<std::string, std::unique_ptr<WebRtcCall>> calls_;
+  /// One entry per media loop with a WebRTC socket (just the first loop for a fixed
+  /// webrtc.port). Filled in the constructor, never resized afterwards, so any thread may read
+  /// the vector; each LoopMedia's server and calls belong to its loop.
+  std::vector<std::unique_ptr<LoopMedia>> media_;
 };
 
 class WhipSubsystem final : public Subsystem {

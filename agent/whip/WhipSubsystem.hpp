@@ -1,6 +1,6 @@
 #pragma once
 // The WHIP endpoint (RFC 9725 semantics) and browser calls (issue 8): HTTP signalling on the
-// control loop, media on one media loop that owns the worker's WebRTC UDP port.
+// control loop, media on the media loops that own the worker's WebRTC UDP sockets.
 //
 //   OPTIONS /whip/{tenant}            → 204 + CORS, Accept-Post: application/sdp
 //   POST    /whip/{tenant}            → 201 + Location + ETag + SDP answer
@@ -22,8 +22,13 @@
 //
 // Threading: route handlers run on the control loop and never block: the answer is computed
 // there (SDP + the worker certificate's fingerprint + fresh ICE credentials) and the leg is
-// created by a task posted to the media loop. All WebRTC calls live on that one loop because the
-// UDP port is one socket (DESIGN.md §2: a session is pinned to one loop for life).
+// created by a task posted to the call's media loop, where it lives for good (DESIGN.md §2).
+// A socket is read by one loop, and a call's packets arrive on the socket its answer named, so:
+//   webrtc.port 0 (default): one socket on a free port per media loop; each call goes to the
+//     loop with the fewest sessions (counting calls still starting) and its answer carries
+//     that loop's port.
+//   webrtc.port N: one socket on N, on the first media loop, which then runs every browser
+//     call (spreading them would need packets handed between threads).
 #include <memory>
 
 #include "agent/WorkerContext.hpp"

@@ -12,12 +12,17 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <thread>
 
 #include "../WorkerProcess.hpp"
+#include "ScriptedBrowser.hpp"
+#include "core/LoopThread.hpp"
 
+using namespace parley;
 using namespace parley::test;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -483,4 +488,142 @@ TEST_CASE("open event streams end when the worker stops") {
   w.signal(SIGINT);  // stop now, cutting the call short (exit code 1)
   CHECK(live.waitEof(10000ms));
   CHECK(w.waitExit(15s) == 1);
+}
+
+namespace {
+
+/// The value of the first "a=<attr>:" line of an SDP ("" if none).
+std::string sdpAttr(const std::string& sdp, const std::string& attr) {
+  std::smatch m;
+  std::regex re("a=" + attr + ":([^\r\n]+)");
+  return std::regex_search(sdp, m, re) ? m[1].str() : "";
+}
+
+/// The UDP port of the answer's host candidate, 0 if none.
+int candidatePort(const std::string& sdp) {
+  std::smatch m;
+  std::regex re(R"(a=candidate:\S+ 1 udp \d+ \S+ (\d+) typ host)");
+  return std::regex_search(sdp, m, re) ? std::stoi(m[1].str()) : 0;
+}
+
+/// The Chromium offer with `fingerprint` (a=fingerprint:sha-256 value) instead of Chromium's.
+std::string offerWithFingerprint(const std::string& fingerprint) {
+  std::string offer = chromiumOffer();
+  const std::string from = "a=fingerprint:sha-256 ";
+  const size_t at = offer.find(from);
+  const size_t eol = offer.find("\r\n", at);
+  offer.replace(at + from.size(), eol - at - from.size(), fingerprint);
+  return offer;
+}
+
+}  // namespace
+
+TEST_CASE("browser calls spread over the media loops and run the real dialog there") {
+  auto env = baseEnv("loops");
+  env["PARLEY_WORKERS_THREADS"] = "2";  // webrtc.port stays 0: a socket per media loop
+  WorkerProcess w({"worker", "--config", kConfig}, env);
+  auto port = w.waitReady();
+  REQUIRE_MESSAGE(port, w.allOutput());
+  REQUIRE(waitReadyz(*port).status == 200);
+  const std::string endpoint = url(*port, "/whip/demo");
+
+  // A first call that never connects holds media-0 ...
+  auto first = request("POST", endpoint, chromiumOffer(), kSdp);
+  REQUIRE(first.status == 201);
+  const int firstPort = candidatePort(first.body);
+
+  // ... so the next one, from a scripted browser, goes to media-1 with its own port.
+  core::LoopThread browserLoop("browser");
+  auto cert = media::DtlsCertificate::generate();
+  auto second = request("POST", endpoint, offerWithFingerprint(cert->fingerprintSha256()), kSdp);
+  REQUIRE(second.status == 201);
+  const int secondPort = candidatePort(second.body);
+  MESSAGE("candidate ports: " << firstPort << " and " << secondPort);
+  CHECK(firstPort > 0);
+  CHECK(secondPort > 0);
+  CHECK(firstPort != secondPort);
+  const std::string id = headerValue(second, "x-parley-session");
+  StreamClient events(*port, "/v1/sessions/" + id + "/events");
+
+  std::unique_ptr<ScriptedBrowser> browser;
+  std::promise<void> made;
+  browserLoop.post([&] {
+    browser = std::make_unique<ScriptedBrowser>(
+        browserLoop.loop(),
+        *core::SocketAddress::fromHostPort("127.0.0.1", static_cast<uint16_t>(secondPort)),
+        sdpAttr(second.body, "ice-ufrag"), sdpAttr(second.body, "ice-pwd"),
+        sdpAttr(chromiumOffer(), "ice-ufrag"), cert, sdpAttr(second.body, "fingerprint").substr(8),
+        111);
+    browser->start();
+    made.set_value();
+  });
+  made.get_future().wait();
+
+  // ICE, DTLS, then the agent's greeting reaches the browser as loud Opus frames, and the
+  // session's events arrive live on the stream.
+  const auto t0 = Clock::now();
+  bool heard = false;
+  while (!heard && Clock::now() - t0 < 30s) {
+    heard = browser->dtlsUp && browser->loudFramesReceived > 25;
+    std::this_thread::sleep_for(50ms);
+  }
+  MESSAGE("ice " << browser->iceOk.load() << " dtls " << browser->dtlsUp.load() << " rtp in "
+                 << browser->rtpReceived.load() << " loud " << browser->loudFramesReceived.load()
+                 << " rtp out " << browser->rtpSent.load());
+  CHECK(heard);
+  CHECK(events.waitFor("event: connected\n", 5000ms));
+  CHECK(events.waitFor("\"state\":\"agent_speaking\"", 5000ms));
+  CHECK(events.data().find("\"dtls\":\"connected\"") != std::string::npos);
+
+  REQUIRE(request("DELETE", url(*port, headerValue(second, "location"))).status == 200);
+  REQUIRE_MESSAGE(events.waitFor("event: ended\n", 5000ms), events.data());
+  CHECK(events.waitEof(3000ms));
+  // The ended event counts the caller's packets the worker received on media-1's socket.
+  std::smatch m;
+  const std::string all = events.data();
+  REQUIRE(std::regex_search(all, m, std::regex(R"re("rtpReceived":(\d+))re")));
+  MESSAGE("worker received " << m[1].str() << " RTP packets from the browser");
+  CHECK(std::stoi(m[1].str()) > 25);
+  request("DELETE", url(*port, headerValue(first, "location")));
+
+  std::promise<void> gone;
+  browserLoop.post([&] {
+    browser.reset();
+    gone.set_value();
+  });
+  gone.get_future().wait();
+  browserLoop.stop();
+  w.signal(SIGTERM);
+  CHECK(w.waitExit(15s) == 0);
+}
+
+TEST_CASE("a fixed webrtc.port is one socket: every answer names it") {
+  // A free UDP port, released for the worker to take.
+  int probe = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  getsockname(probe, reinterpret_cast<sockaddr*>(&a), &len);
+  const int fixed = ntohs(a.sin_port);
+  ::close(probe);
+
+  auto env = baseEnv("fixed-port");
+  env["PARLEY_WORKERS_THREADS"] = "2";
+  env["PARLEY_WEBRTC_PORT"] = std::to_string(fixed);
+  WorkerProcess w({"worker", "--config", kConfig}, env);
+  auto port = w.waitReady();
+  REQUIRE_MESSAGE(port, w.allOutput());
+  REQUIRE(waitReadyz(*port).status == 200);
+  std::vector<std::string> locations;
+  for (int i = 0; i < 3; ++i) {
+    auto r = request("POST", url(*port, "/whip/demo"), chromiumOffer(), kSdp);
+    REQUIRE(r.status == 201);
+    CHECK(candidatePort(r.body) == fixed);
+    locations.push_back(headerValue(r, "location"));
+  }
+  for (const auto& l : locations) CHECK(request("DELETE", url(*port, l)).status == 200);
+  w.signal(SIGTERM);
+  CHECK(w.waitExit(15s) == 0);
 }
