@@ -2,10 +2,12 @@
 
 namespace parley::agent {
 
-void addOpsRoutes(Router& router, const Readiness& readiness, const core::MetricsRegistry& metrics) {
+void addOpsRoutes(Router& router, const Readiness& readiness, const core::MetricsRegistry& metrics,
+                  std::function<void()> beforeReadyz) {
   router.add(HttpMethod::Get, "/healthz",
              [](const HttpRequest&) { return HttpResponse::json(200, R"({"status":"ok"})"); });
-  router.add(HttpMethod::Get, "/readyz", [&readiness](const HttpRequest&) {
+  router.add(HttpMethod::Get, "/readyz", [&readiness, beforeReadyz](const HttpRequest&) {
+    if (beforeReadyz) beforeReadyz();
     HttpResponse r = HttpResponse::json(readiness.ready() ? 200 : 503, readiness.toJson());
     if (r.status == 503) r.headers.emplace_back("Retry-After", "5");
     return r;

@@ -14,6 +14,8 @@
 #include "agent/SessionRegistry.hpp"
 #include "agent/Version.hpp"
 #include "agent/WorkerContext.hpp"
+#include "agent/admission/LoadSampler.hpp"
+#include "agent/fleet/FleetServices.hpp"
 #include "agent/http/HttpServer.hpp"
 #include "dialog/local/LocalProviders.hpp"
 #include "dialog/net/CurlMulti.hpp"
@@ -45,7 +47,9 @@ struct Worker::Impl {
   Readiness readiness;
   SessionRegistry sessions;
   std::unique_ptr<HttpServer> http;
+  std::unique_ptr<FleetServices> fleet;  ///< records, API keys, admission, webhooks, Redis
   std::unique_ptr<core::LoopLagProbe> controlLag;
+  std::unique_ptr<LoadSampler> loadSampler;  ///< feeds admission once a second
   std::unique_ptr<core::Signal> sigterm, sigint;
   std::unique_ptr<core::Timer> drainTimer;
   State state = State::Running;
@@ -191,10 +195,12 @@ void Worker::Impl::shutdown(const char* why) {
   if (context) context->setLocalProviders(nullptr);
   if (local) local->stop();
   if (http) http->close();
+  loadSampler.reset();
   controlLag.reset();
   sigterm.reset();
   sigint.reset();
   stopMediaLoops();
+  if (fleet) fleet->stop();  // after the media loops: every ended call has posted its record
 }
 
 Worker::Worker(WorkerSettings settings) : impl_(std::make_unique<Impl>(std::move(settings))) {}
@@ -224,19 +230,28 @@ int Worker::run() {
   w.tenants = tools::TenantDirectory::loadDir(w.settings.tenantsDir);
   metrics.gauge("parley_tenants", "Tenants loaded").set(static_cast<double>(w.tenants.all().size()));
 
+  w.fleet = std::make_unique<FleetServices>(w.settings, w.router, w.sessions, w.tenants, metrics);
   w.startMediaLoops();
   w.readiness.set("media_loops", true);
   w.context = std::make_unique<WorkerContext>(w.settings, w.router, w.readiness, w.sessions,
                                               w.tenants, w.mediaLoops, &w.controlLoop);
+  w.context->setApi(&w.fleet->api());
   w.startLocalProviders();
 
-  addOpsRoutes(w.router, w.readiness, metrics);
+  addOpsRoutes(w.router, w.readiness, metrics,
+               [&w] { w.context->admission().refreshReadiness(); });
   w.controlLag = std::make_unique<core::LoopLagProbe>(
       &w.controlLoop,
       metrics.histogram("parley_loop_lag_seconds",
                         "How late the event loop ran a periodic timer (seconds)",
                         {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1},
                         {{"loop", "control"}}));
+  w.loadSampler = std::make_unique<LoadSampler>(&w.controlLoop, w.context->admission(), [&w] {
+    double worst = w.controlLag ? w.controlLag->lastLagMs() : 0.0;
+    for (auto& l : w.mediaLoops)
+      if (const core::LoopLagProbe* p = l->thread->lagProbe()) worst = std::max(worst, p->lastLagMs());
+    return worst;
+  });
   try {
     w.http = std::make_unique<HttpServer>(
         &w.controlLoop,
@@ -248,15 +263,24 @@ int Worker::run() {
     for (auto it = w.subsystems.rbegin(); it != w.subsystems.rend(); ++it) (*it)->stop();
     w.subsystems.clear();
     w.http.reset();
+    w.loadSampler.reset();
     w.controlLag.reset();
     if (w.localStarter.joinable()) w.localStarter.join();
     if (w.local) w.local->stop();
     w.stopMediaLoops();
+    w.fleet->stop();
     uv_run(&w.controlLoop, UV_RUN_DEFAULT);
     uv_loop_close(&w.controlLoop);
     throw;
   }
   w.readiness.set("http", true);
+  {
+    core::SocketAddress bound = w.http->boundAddress();
+    std::string ip = bound.toString().substr(0, bound.toString().rfind(':'));
+    if (ip == "0.0.0.0" || ip == "[::]") ip = "127.0.0.1";
+    w.fleet->startFleet("http://" + ip + ":" + std::to_string(bound.port()),
+                        w.context->admission());
+  }
   w.sigterm = std::make_unique<core::Signal>(&w.controlLoop, SIGTERM, [&w](int s) { w.onSignal(s); });
   w.sigint = std::make_unique<core::Signal>(&w.controlLoop, SIGINT, [&w](int s) { w.onSignal(s); });
 

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "agent/fleet/RedisClient.hpp"
 #include "core/Error.hpp"
 #include "media/sip/SipSdp.hpp"
 
@@ -47,6 +48,12 @@ std::optional<std::string> validPortRange(const std::string& v) {
 std::optional<std::string> validSipCodecs(const std::string& v) {
   if (media::sip::parseCodecList(v)) return std::nullopt;
   return "must be a comma list of PCMU, PCMA, opus, got '" + v + "'";
+}
+
+std::optional<std::string> validRedisUrl(const std::string& v) {
+  std::string why;
+  if (v.empty() || RedisUrl::parse(v, &why)) return std::nullopt;
+  return "must be redis://[:password@]host:port[/db]: " + why;  // never echo it: a password
 }
 
 core::ConfigSchema buildSchema() {
@@ -154,6 +161,62 @@ core::ConfigSchema buildSchema() {
   s.add({.path = "sip.session_timer_s", .type = ConfigType::Int, .defaultValue = "1800",
          .doc = "RFC 4028 Session-Expires, seconds; 0 = no session timers", .min = 0,
          .max = 86400});
+  // Many workers (issue 10): call records, API keys, admission, webhooks, Redis.
+  s.add({.path = "records.file", .defaultValue = "calls.sqlite",
+         .doc = "SQLite file of call records, under data_dir"});
+  s.add({.path = "api.admin_key_sha256", .defaultValue = "",
+         .doc = "SHA-256 (hex) of the admin API key (sees every tenant); empty = none",
+         .envAliases = {"PARLEY_ADMIN_KEY_SHA256"}, .secret = true});
+  s.add({.path = "api.keys_file", .defaultValue = "config/api-keys.yaml",
+         .doc = "YAML list of per-tenant API keys as SHA-256 hashes; missing file = none"});
+  s.add({.path = "admission.max_sessions", .type = ConfigType::Int, .defaultValue = "100",
+         .doc = "calls at once on this worker, every leg; more → 503 + Retry-After (WHIP, SIP)",
+         .min = 0, .max = 100000});
+  s.add({.path = "admission.load_threshold", .type = ConfigType::Double, .defaultValue = "0.7",
+         .doc = "refuse new calls at or above this load (max of CPU per core and loop lag / "
+                "lag_budget_ms, smoothed)",
+         .min = 0, .max = 100});
+  s.add({.path = "admission.lag_budget_ms", .type = ConfigType::Double, .defaultValue = "50",
+         .doc = "event-loop lag that counts as load 1.0, ms", .min = 1, .max = 10000});
+  s.add({.path = "admission.retry_after_s", .type = ConfigType::Int, .defaultValue = "5",
+         .doc = "Retry-After seconds sent when a call is refused (full, overloaded)", .min = 1,
+         .max = 3600});
+  s.add({.path = "api.rate_limit_per_min", .type = ConfigType::Int, .defaultValue = "100",
+         .doc = "requests per minute per API key (bursts up to this); more → 429 + Retry-After",
+         .min = 1, .max = 1000000});
+  s.add({.path = "webhooks.file", .defaultValue = "config/webhooks.yaml",
+         .doc = "YAML of per-tenant webhook URLs and where their secrets are (env or 0600 file); "
+                "missing file = no webhooks"});
+  s.add({.path = "webhooks.outbox_file", .defaultValue = "webhooks.sqlite",
+         .doc = "SQLite outbox of undelivered webhook events, under data_dir"});
+  s.add({.path = "webhooks.timeout_ms", .type = ConfigType::Int, .defaultValue = "10000",
+         .doc = "deadline of one delivery, ms", .min = 100, .max = 120000});
+  s.add({.path = "webhooks.initial_backoff_ms", .type = ConfigType::Int, .defaultValue = "1000",
+         .doc = "wait after the first failed delivery, ms; doubles per attempt", .min = 10,
+         .max = 3600000});
+  s.add({.path = "webhooks.max_backoff_s", .type = ConfigType::Double, .defaultValue = "3600",
+         .doc = "longest wait between attempts, s", .min = 0.01, .max = 86400});
+  s.add({.path = "webhooks.max_age_h", .type = ConfigType::Double, .defaultValue = "24",
+         .doc = "events older than this are given up (marked dead), hours", .min = 0.001,
+         .max = 720});
+  s.add({.path = "redis.url", .defaultValue = "",
+         .doc = "redis://[:password@]host:port[/db] of the fleet's Redis; empty = this worker "
+                "runs alone",
+         .envAliases = {"REDIS_URL"}, .secret = true, .validate = validRedisUrl});
+  s.add({.path = "redis.prefix", .defaultValue = "parley",
+         .doc = "prefix of every Redis key and stream this fleet uses"});
+  s.add({.path = "redis.calls_stream_maxlen", .type = ConfigType::Int, .defaultValue = "100000",
+         .doc = "approximate length cap of the <prefix>:calls stream (XADD MAXLEN ~)", .min = 100,
+         .max = 100000000});
+  s.add({.path = "fleet.worker_id", .defaultValue = "",
+         .doc = "this worker's id in the registry; empty = hostname-pid"});
+  s.add({.path = "fleet.advertise_url", .defaultValue = "",
+         .doc = "base URL other workers redirect WHIP calls to; empty = http://<listen ip>:<port>"});
+  s.add({.path = "fleet.heartbeat_ms", .type = ConfigType::Int, .defaultValue = "2000",
+         .doc = "registry heartbeat interval, ms", .min = 100, .max = 60000});
+  s.add({.path = "fleet.ttl_ms", .type = ConfigType::Int, .defaultValue = "10000",
+         .doc = "registry entry lifetime without a heartbeat, ms (a dead worker drops out)",
+         .min = 300, .max = 600000});
   return s;
 }
 

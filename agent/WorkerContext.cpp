@@ -1,5 +1,7 @@
 #include "agent/WorkerContext.hpp"
 
+#include <thread>
+
 #include "agent/session/ProviderSetup.hpp"
 #include "core/Error.hpp"
 #include "dialog/local/LocalProviders.hpp"
@@ -17,7 +19,16 @@ WorkerContext::WorkerContext(const WorkerSettings& settings, Router& router, Rea
       sessions_(sessions),
       tenants_(tenants),
       loops_(loops),
-      controlLoop_(controlLoop) {}
+      controlLoop_(controlLoop) {
+  const core::Config& c = settings.raw;
+  AdmissionSettings a;
+  a.maxSessions = static_cast<int>(c.getInt("admission.max_sessions"));
+  a.loadThreshold = c.getDouble("admission.load_threshold");
+  a.retryAfterS = static_cast<int>(c.getInt("admission.retry_after_s"));
+  a.lagBudgetMs = c.getDouble("admission.lag_budget_ms");
+  a.cores = std::max(1u, std::thread::hardware_concurrency());
+  admission_ = std::make_unique<AdmissionControl>(a, sessions, readiness);
+}
 
 LocalRoles localRolesFor(const WorkerSettings& settings) {
   const core::Config& c = settings.raw;

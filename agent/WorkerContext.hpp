@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "agent/Readiness.hpp"
+#include "agent/admission/AdmissionControl.hpp"
+#include "agent/api/ApiKeys.hpp"
 #include "agent/SessionRegistry.hpp"
 #include "agent/WorkerConfig.hpp"
 #include "agent/session/ProviderSettings.hpp"
@@ -79,9 +81,25 @@ class WorkerContext {
   /// The media loop with the fewest sessions (ties: lowest index). Thread-safe.
   MediaLoop& pickLoop();
   std::vector<std::unique_ptr<MediaLoop>>& loops() { return loops_; }
-  /// False once the worker drains: new calls must be refused (WHIP 503, SIP 503).
-  bool accepting() const { return accepting_.load(); }
-  void stopAccepting() { accepting_ = false; }
+  /// False while the worker refuses new calls: draining, full (admission.max_sessions) or
+  /// overloaded (load >= admission.load_threshold). New calls must then be refused (WHIP 503,
+  /// SIP 503 with Retry-After); admitCall() says why and for how long. Thread-safe.
+  bool accepting() const { return accepting_.load() && admission_->decide().admitted; }
+  /// The full admission answer for a new call: reason ("draining", "full", "overloaded"),
+  /// detail, Retry-After seconds and — with a fleet registry — a less-loaded worker's base URL
+  /// for a WHIP 307. Thread-safe.
+  Admission admitCall() const { return admission_->decide(); }
+  AdmissionControl& admission() { return *admission_; }
+  /// The API key guard for `/v1/*` routes (issue 10): register a route as
+  /// `router().add(m, "/v1/…", context.api().wrap([](const HttpRequest&, const ApiPrincipal&
+  /// who) {…}))` — 401 without a valid key, 429 over the key's rate. Set by the worker before
+  /// subsystems start.
+  ApiGuard& api() { return *api_; }
+  void setApi(ApiGuard* api) { api_ = api; }
+  void stopAccepting() {
+    accepting_ = false;
+    admission_->setDraining();
+  }
 
   /// The STT/LLM/TTS endpoints for a call of `tenant`: each role uses its cloud provider when
   /// its key is configured (providers.*.api_key / DEEPGRAM_API_KEY …) and the worker's local
@@ -102,6 +120,8 @@ class WorkerContext {
   std::vector<std::unique_ptr<MediaLoop>>& loops_;
   uv_loop_t* controlLoop_;
   std::atomic<bool> accepting_{true};
+  std::unique_ptr<AdmissionControl> admission_;
+  ApiGuard* api_ = nullptr;  ///< borrowed from the worker's FleetServices
   std::atomic<const dialog::local::LocalProviders*> local_{nullptr};
   std::mutex storesMutex_;
   std::map<std::string, std::shared_ptr<tools::BookingStore>> stores_;

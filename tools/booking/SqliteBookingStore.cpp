@@ -7,6 +7,8 @@
 #include <map>
 #include <thread>
 
+#include "tools/sqlite/SqliteDb.hpp"
+
 namespace parley::tools {
 namespace {
 
@@ -79,7 +81,6 @@ static_assert(std::size(kMigrations) == kBookingSchemaVersion);
 constexpr char kIdAlphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";  // no 0/O, 1/I/L: speakable
 constexpr int kIdLength = 6;       // 31^6 ≈ 8.9e8 codes: collisions are rare and retried
 constexpr int kIdAttempts = 8;     // retries on a duplicate code
-constexpr int kOpenAttempts = 50;  // retries of the WAL switch while another process creates
 
 const char* kAppointmentColumns =
     "id, tenant, staff, service, customer_phone, customer_name, start_at, end_at, block_end_at, "
@@ -109,86 +110,16 @@ std::optional<AppointmentStatus> appointmentStatusFromString(const std::string& 
   return std::nullopt;
 }
 
-// The connection and a cache of prepared statements. Used under the store's mutex only.
-class SqliteBookingStore::Db {
+// The connection (tools/sqlite/SqliteDb) with the booking queries. Used under the store's mutex
+// only. Errors are StoreError ("booking store: …").
+class SqliteBookingStore::Db : public SqliteDb {
  public:
-  sqlite3* db = nullptr;
-
-  ~Db() {
-    for (auto& [sql, st] : cache_) sqlite3_finalize(st);
-    if (db) sqlite3_close_v2(db);
+  explicit Db(const std::filesystem::path& file) : SqliteDb("booking store", kDefaultStoreTimeout) {
+    open(file, kMigrations);
   }
 
-  [[noreturn]] void fail(const std::string& what, int rc) const {
-    int base = rc & 0xff;
-    throw StoreError(
-        "booking store: " + what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)),
-        base == SQLITE_BUSY || base == SQLITE_LOCKED);
-  }
-
-  void exec(const char* sql) {
-    char* err = nullptr;
-    int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
-    if (rc != SQLITE_OK) {
-      std::string msg = err ? err : sqlite3_errstr(rc);
-      sqlite3_free(err);
-      int base = rc & 0xff;
-      throw StoreError("booking store: " + msg, base == SQLITE_BUSY || base == SQLITE_LOCKED);
-    }
-  }
-
-  // A prepared statement borrowed from the cache; reset and unbound when the scope ends.
-  class Stmt {
-   public:
-    Stmt(Db& owner, sqlite3_stmt* st) : owner_(owner), st_(st) {}
-    ~Stmt() {
-      sqlite3_reset(st_);
-      sqlite3_clear_bindings(st_);
-    }
-    Stmt(const Stmt&) = delete;
-    Stmt& operator=(const Stmt&) = delete;
-    Stmt& bind(int i, int64_t v) {
-      sqlite3_bind_int64(st_, i, v);
-      return *this;
-    }
-    Stmt& bind(int i, StoreTime t) {
-      return bind(i, static_cast<int64_t>(t.time_since_epoch().count()));
-    }
-    Stmt& bind(int i, const std::string& v) {
-      sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-      return *this;
-    }
-    /// True if a row is ready; false when done. Throws StoreError (constraint, busy, I/O).
-    bool step() {
-      int rc = sqlite3_step(st_);
-      if (rc == SQLITE_ROW) return true;
-      if (rc == SQLITE_DONE) return false;
-      owner_.fail("statement failed", rc);
-    }
-    int64_t i64(int c) const { return sqlite3_column_int64(st_, c); }
-    StoreTime time(int c) const { return StoreTime(seconds(i64(c))); }
-    std::string text(int c) const {
-      auto p = sqlite3_column_text(st_, c);
-      return p ? std::string(reinterpret_cast<const char*>(p),
-                             static_cast<size_t>(sqlite3_column_bytes(st_, c)))
-               : std::string();
-    }
-
-   private:
-    Db& owner_;
-    sqlite3_stmt* st_;
-  };
-
-  Stmt prepare(const std::string& sql) {
-    auto it = cache_.find(sql);
-    if (it == cache_.end()) {
-      sqlite3_stmt* st = nullptr;
-      int rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()),
-                                  SQLITE_PREPARE_PERSISTENT, &st, nullptr);
-      if (rc != SQLITE_OK) fail("prepare", rc);
-      it = cache_.emplace(sql, st).first;
-    }
-    return Stmt(*this, it->second);
+  [[noreturn]] void raise(const std::string& what, bool busy) const override {
+    throw StoreError("booking store: " + what, busy);
   }
 
   static Appointment readAppointment(const Stmt& s) {
@@ -261,31 +192,6 @@ class SqliteBookingStore::Db {
     s.step();
   }
 
-  // BEGIN IMMEDIATE … COMMIT, rolled back if the scope ends without commit().
-  class Transaction {
-   public:
-    Transaction(Db& db, std::chrono::milliseconds timeout) : db_(db) {
-      sqlite3_busy_timeout(db_.db, static_cast<int>(std::max<int64_t>(0, timeout.count())));
-      db_.exec("BEGIN IMMEDIATE");
-      open_ = true;
-    }
-    ~Transaction() {
-      if (open_) sqlite3_exec(db_.db, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-    Transaction(const Transaction&) = delete;
-    Transaction& operator=(const Transaction&) = delete;
-    void commit() {
-      db_.exec("COMMIT");
-      open_ = false;
-    }
-
-   private:
-    Db& db_;
-    bool open_ = false;
-  };
-
- private:
-  std::map<std::string, sqlite3_stmt*> cache_;
 };
 
 namespace {
@@ -297,43 +203,9 @@ std::string isoUtc(StoreTime t) {
 }  // namespace
 
 SqliteBookingStore::SqliteBookingStore(const std::filesystem::path& file)
-    : db_(std::make_unique<Db>()) {
+    : db_(std::make_unique<Db>(file)) {
   std::random_device rd;
   rng_.seed((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(getpid()));
-  std::error_code ec;
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
-  int rc =
-      sqlite3_open_v2(file.c_str(), &db_->db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) db_->fail("cannot open " + file.string(), rc);
-  sqlite3_extended_result_codes(db_->db, 1);
-  sqlite3_busy_timeout(db_->db, static_cast<int>(kDefaultStoreTimeout.count()));
-  // Switching to WAL needs a moment alone with the file; another process may be doing the same.
-  for (int attempt = 0;; ++attempt) {
-    try {
-      db_->exec("PRAGMA journal_mode = WAL");
-      break;
-    } catch (const StoreError& e) {
-      if (!e.busy() || attempt >= kOpenAttempts) throw;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-  db_->exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
-  Db::Transaction tx(*db_, kDefaultStoreTimeout);
-  int version = 0;
-  {
-    auto s = db_->prepare("PRAGMA user_version");
-    if (s.step()) version = static_cast<int>(s.i64(0));
-  }
-  if (version > kBookingSchemaVersion)
-    throw StoreError(file.string() + " has booking schema version " + std::to_string(version) +
-                         ", newer than this build's " + std::to_string(kBookingSchemaVersion),
-                     false);
-  for (int v = version; v < kBookingSchemaVersion; ++v) {
-    db_->exec(kMigrations[v]);
-    db_->exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
-  }
-  tx.commit();
 }
 
 SqliteBookingStore::~SqliteBookingStore() = default;
@@ -498,7 +370,7 @@ std::vector<BusyInterval> SqliteBookingStore::busy(const std::string& tenantId,
                                                    const std::vector<std::string>& staffIds,
                                                    StoreTime from, StoreTime to) {
   std::lock_guard lock(mutex_);
-  sqlite3_busy_timeout(db_->db, static_cast<int>(kDefaultStoreTimeout.count()));
+  sqlite3_busy_timeout(db_->handle(), static_cast<int>(kDefaultStoreTimeout.count()));
   std::vector<BusyInterval> out;
   for (const auto& staff : staffIds) {
     auto s = db_->prepare(
@@ -515,7 +387,7 @@ std::vector<Appointment> SqliteBookingStore::findByPhone(const std::string& tena
                                                          const std::string& customerPhone,
                                                          StoreTime from) {
   std::lock_guard lock(mutex_);
-  sqlite3_busy_timeout(db_->db, static_cast<int>(kDefaultStoreTimeout.count()));
+  sqlite3_busy_timeout(db_->handle(), static_cast<int>(kDefaultStoreTimeout.count()));
   auto s = db_->prepare(std::string("SELECT ") + kAppointmentColumns +
                         " FROM appointments WHERE tenant = ?1 AND customer_phone = ?2 AND "
                         "start_at >= ?3 ORDER BY start_at");
@@ -528,13 +400,13 @@ std::vector<Appointment> SqliteBookingStore::findByPhone(const std::string& tena
 std::optional<Appointment> SqliteBookingStore::get(const std::string& tenantId,
                                                    const std::string& id) {
   std::lock_guard lock(mutex_);
-  sqlite3_busy_timeout(db_->db, static_cast<int>(kDefaultStoreTimeout.count()));
+  sqlite3_busy_timeout(db_->handle(), static_cast<int>(kDefaultStoreTimeout.count()));
   return db_->load(tenantId, id);
 }
 
 std::vector<Appointment> SqliteBookingStore::list(const std::string& tenantId, size_t limit) {
   std::lock_guard lock(mutex_);
-  sqlite3_busy_timeout(db_->db, static_cast<int>(kDefaultStoreTimeout.count()));
+  sqlite3_busy_timeout(db_->handle(), static_cast<int>(kDefaultStoreTimeout.count()));
   auto s = db_->prepare(std::string("SELECT ") + kAppointmentColumns +
                         " FROM appointments WHERE tenant = ?1 ORDER BY start_at, id LIMIT ?2");
   s.bind(1, tenantId).bind(2, static_cast<int64_t>(limit));

@@ -1,0 +1,154 @@
+#include "agent/fleet/FleetServices.hpp"
+
+#include <unistd.h>
+
+#include <future>
+
+#include "agent/Version.hpp"
+#include "agent/records/CallRoutes.hpp"
+#include "agent/webhooks/WebhookRoutes.hpp"
+#include "core/Clock.hpp"
+#include "core/Error.hpp"
+#include "core/Log.hpp"
+
+namespace parley::agent {
+
+FleetServices::FleetServices(const WorkerSettings& settings, Router& router,
+                             SessionRegistry& sessions, const tools::TenantDirectory& tenants,
+                             core::MetricsRegistry& metrics)
+    : settings_(settings), sessions_(sessions) {
+  (void)tenants;
+  const core::Config& c = settings.raw;
+  auto keysFile = c.getString("api.keys_file");
+  api_ = std::make_unique<ApiGuard>(
+      ApiKeyTable::load(
+          c.getString("api.admin_key_sha256"),
+          keysFile.empty() ? std::nullopt : std::optional<std::filesystem::path>(keysFile)),
+      static_cast<int>(c.getInt("api.rate_limit_per_min")), core::SystemClock::instance(), metrics);
+  records_ = std::make_unique<CallRecordStore>(settings.dataDir / c.getString("records.file"));
+  loop_ = std::make_unique<core::LoopThread>("fleet", metrics);
+  recorder_ = std::make_unique<CallRecorder>(*records_, *loop_, metrics);
+  addCallRoutes(router, *api_, *records_);
+
+  auto hooksFile = c.getString("webhooks.file");
+  webhookEndpoints_ = std::make_unique<WebhookEndpoints>(WebhookEndpoints::load(
+      hooksFile.empty() ? std::nullopt : std::optional<std::filesystem::path>(hooksFile)));
+  outbox_ = std::make_unique<WebhookOutbox>(settings.dataDir / c.getString("webhooks.outbox_file"));
+  WebhookSettings ws;
+  ws.timeoutMs = static_cast<uint64_t>(c.getInt("webhooks.timeout_ms"));
+  ws.initialBackoffMs = static_cast<uint64_t>(c.getInt("webhooks.initial_backoff_ms"));
+  ws.maxBackoffMs = static_cast<uint64_t>(c.getDouble("webhooks.max_backoff_s") * 1000);
+  ws.maxAgeMs = static_cast<int64_t>(c.getDouble("webhooks.max_age_h") * 3600 * 1000);
+  // The dispatcher's curl handles belong to the fleet loop: build it there.
+  std::promise<void> built;
+  loop_->post([this, ws, &built, &metrics] {
+    try {
+      dispatcher_ = std::make_unique<WebhookDispatcher>(loop_->loop(), *webhookEndpoints_, *outbox_,
+                                                        ws, core::SystemClock::instance(), metrics);
+      recorder_->addListener(dispatcher_.get());
+      built.set_value();
+    } catch (...) {
+      built.set_exception(std::current_exception());
+    }
+  });
+  built.get_future().get();
+  addWebhookRoutes(router, *api_, *webhookEndpoints_, [this](CallEvent e) {
+    loop_->post([this, e = std::move(e)] { recorder_->publish(e); });
+  });
+  if (webhookEndpoints_->size() > 0)
+    core::Logger("webhooks")
+        .info("webhooks for {} tenants; {} events pending from earlier runs",
+              webhookEndpoints_->size(), outbox_->counts().pending);
+  sessions_.addWatcher(recorder_.get());
+
+  workerId_ = c.getString("fleet.worker_id");
+  if (workerId_.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    workerId_ = std::string(host) + "-" + std::to_string(getpid());
+  }
+  // GET /v1/fleet/workers (admin): the registry as this worker sees it.
+  router.add(HttpMethod::Get, "/v1/fleet/workers",
+             api_->wrap([this](const HttpRequest&, const ApiPrincipal& who) {
+               if (!who.admin) return HttpResponse::error(403, "needs an admin API key");
+               nlohmann::json list = nlohmann::json::array();
+               std::string redirect;
+               if (registry_) {
+                 for (const auto& w : registry_->live()) list.push_back(w.toJson());
+                 redirect = registry_->pickRedirect();
+               }
+               return HttpResponse::json(200, nlohmann::json{{"self", workerId_},
+                                                             {"redis", redis_ != nullptr},
+                                                             {"workers", list},
+                                                             {"redirect", redirect}}
+                                                  .dump());
+             }));
+}
+
+void FleetServices::startFleet(const std::string& advertiseUrl, AdmissionControl& admission) {
+  const core::Config& c = settings_.raw;
+  const std::string& url = c.getString("redis.url");
+  if (url.empty()) return;
+  std::string why;
+  auto parsed = RedisUrl::parse(url, &why);
+  if (!parsed)
+    throw core::ConfigError("redis.url", "", why);  // never the URL: it may hold a password
+  admission_ = &admission;
+  std::string prefix = c.getString("redis.prefix");
+  auto heartbeat = static_cast<uint64_t>(c.getInt("fleet.heartbeat_ms"));
+  auto ttl = static_cast<uint64_t>(c.getInt("fleet.ttl_ms"));
+  auto maxLen = static_cast<size_t>(c.getInt("redis.calls_stream_maxlen"));
+  std::string self = c.getString("fleet.advertise_url");
+  if (self.empty()) self = advertiseUrl;
+  std::promise<void> started;
+  loop_->post([this, p = *parsed, prefix, heartbeat, ttl, maxLen, self, &admission, &started] {
+    redis_ = std::make_unique<RedisClient>(loop_->loop(), p);
+    callStream_ = std::make_unique<RedisCallStream>(*redis_, prefix, maxLen);
+    recorder_->addListener(callStream_.get());
+    std::string id = workerId_;
+    registry_ = std::make_unique<WorkerRegistry>(
+        loop_->loop(), *redis_, prefix,
+        [id, self, &admission, this] {
+          WorkerInfo w;
+          w.id = id;
+          w.url = self;
+          w.load = admission.load();
+          w.sessions = sessions_.active();
+          w.maxSessions = admission.settings().maxSessions;
+          w.accepting = admission.decide().admitted;
+          w.version = kVersion;
+          w.atMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+          return w;
+        },
+        heartbeat, ttl);
+    started.set_value();
+  });
+  started.get_future().wait();
+  WorkerRegistry* reg = registry_.get();
+  admission.setRedirector([reg] { return reg->pickRedirect(); });
+  core::Logger("fleet").info("fleet: worker {} at {} registers in redis at {} every {} ms",
+                             workerId_, self, parsed->where(), heartbeat);
+}
+
+FleetServices::~FleetServices() {
+  stop();
+}
+
+void FleetServices::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  sessions_.removeWatcher(recorder_.get());
+  if (admission_) admission_->setRedirector({});
+  // Queued record writes (and their webhook events) run first, then the dispatcher goes.
+  loop_->post([this] {
+    dispatcher_.reset();
+    registry_.reset();  // deletes this worker's registry entry (queued before the disconnect)
+    callStream_.reset();
+    redis_.reset();
+  });
+  loop_->stop();
+}
+
+}  // namespace parley::agent

@@ -1,0 +1,172 @@
+#include "agent/webhooks/WebhookDispatcher.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "agent/webhooks/WebhookSignature.hpp"
+#include "dialog/net/CurlMulti.hpp"
+
+namespace parley::agent {
+namespace {
+constexpr uint64_t kIdlePollMs = 60 * 1000;  // re-check the outbox at least this often
+}  // namespace
+
+// One POST in flight. Reports to the dispatcher when curl is done.
+struct WebhookDispatcher::Delivery final : dialog::HttpListener {
+  WebhookDispatcher& owner;
+  std::string id;
+  int attemptsBefore = 0;
+  int status = 0;
+  std::unique_ptr<dialog::HttpTransfer> transfer;
+  Delivery(WebhookDispatcher& o, std::string i) : owner(o), id(std::move(i)) {}
+  void onHttpResponse(int s, const dialog::HttpHeaders&) override { status = s; }
+  void onHttpData(std::span<const uint8_t>) override {}
+  void onHttpDone(const Done& done) override {
+    std::string error;
+    if (done.curlCode != 0)
+      error = done.timedOut ? "timed out" : done.connectFailed ? "connect failed" : done.message;
+    owner.finish(id, done.curlCode == 0 ? status : 0, error);  // destroys this
+  }
+};
+
+WebhookDispatcher::WebhookDispatcher(uv_loop_t* loop, WebhookEndpoints endpoints,
+                                     WebhookOutbox& outbox, WebhookSettings settings,
+                                     const core::Clock& clock, core::MetricsRegistry& metrics)
+    : endpoints_(std::move(endpoints)),
+      outbox_(outbox),
+      settings_(settings),
+      clock_(clock),
+      http_(std::make_unique<dialog::CurlMulti>(loop)),
+      timer_(loop, [this] { pump(); }),
+      delivered_(metrics.counter("parley_webhook_deliveries_total", "Webhook delivery attempts",
+                                 {{"result", "delivered"}})),
+      failed_(metrics.counter("parley_webhook_deliveries_total", "Webhook delivery attempts",
+                              {{"result", "failed"}})),
+      dead_(metrics.counter("parley_webhook_deliveries_total", "Webhook delivery attempts",
+                            {{"result", "dead"}})),
+      pending_(metrics.gauge("parley_webhook_outbox_pending", "Webhook events not yet delivered")) {
+  timer_.start(0);  // what a previous run left pending goes out now
+}
+
+WebhookDispatcher::~WebhookDispatcher() {
+  inFlight_.clear();  // cancels transfers: their rows stay pending for the next run
+  http_.reset();
+}
+
+int64_t WebhookDispatcher::nowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.wallNow().time_since_epoch())
+      .count();
+}
+
+void WebhookDispatcher::onCallEvent(const CallEvent& event) {
+  const WebhookEndpoint* ep = endpoints_.forTenant(event.tenant);
+  if (!ep || !ep->wants(event.type)) return;
+  OutboxItem item{
+      event.id,
+      event.tenant,
+      event.type,
+      event.envelope().dump(),
+      0,
+      std::chrono::duration_cast<std::chrono::milliseconds>(event.at.time_since_epoch()).count(),
+      0};
+  try {
+    outbox_.add(item, nowMs());
+  } catch (const std::exception& e) {
+    log_.error("webhook event {} not stored: {}", event.id, e.what());
+    return;
+  }
+  timer_.start(0);
+}
+
+void WebhookDispatcher::pump() {
+  int64_t now = nowMs();
+  std::vector<OutboxItem> due;
+  try {
+    std::set<std::string> busy;
+    for (const auto& [id, d] : inFlight_) busy.insert(id);
+    size_t room =
+        settings_.maxInFlight > inFlight_.size() ? settings_.maxInFlight - inFlight_.size() : 0;
+    if (room > 0) due = outbox_.due(now, room, busy);
+  } catch (const std::exception& e) {
+    log_.error("webhook outbox unreadable: {}", e.what());
+  }
+  for (auto& item : due) {
+    const WebhookEndpoint* ep = endpoints_.forTenant(item.tenant);
+    if (now - item.createdAtMs > settings_.maxAgeMs || !ep) {
+      outbox_.dead(item.id, item.attempts, now, 0,
+                   ep ? "older than webhooks.max_age_h" : "tenant has no webhook any more");
+      dead_.inc();
+      log_.warn("webhook event {} ({}) for tenant {} given up after {} attempts", item.id,
+                item.type, item.tenant, item.attempts);
+      continue;
+    }
+    dialog::HttpRequest req;
+    req.method = "POST";
+    req.url = ep->url;
+    req.body = item.body;
+    req.totalTimeoutMs = settings_.timeoutMs;
+    req.connectTimeoutMs = std::min<uint64_t>(5000, settings_.timeoutMs);
+    int64_t t = now / 1000;
+    req.headers = {"Content-Type: application/json",
+                   "User-Agent: parley-webhooks/1",
+                   "Parley-Event-Id: " + item.id,
+                   "Parley-Event-Type: " + item.type,
+                   "Parley-Delivery-Attempt: " + std::to_string(item.attempts + 1),
+                   "Parley-Signature: " + signatureHeader(ep->secret, t, item.body)};
+    auto d = std::make_unique<Delivery>(*this, item.id);
+    d->attemptsBefore = item.attempts;
+    Delivery& ref = *d;
+    inFlight_[item.id] = std::move(d);
+    ref.transfer = http_->start(req, ref);
+  }
+  schedule();
+}
+
+void WebhookDispatcher::finish(const std::string& id, int status, const std::string& error) {
+  auto it = inFlight_.find(id);
+  if (it == inFlight_.end()) return;
+  // The transfer is done; release it after this callback returns (curl is still in it).
+  std::unique_ptr<Delivery> d = std::move(it->second);
+  inFlight_.erase(it);
+  int64_t now = nowMs();
+  try {
+    if (status >= 200 && status < 300) {
+      outbox_.delivered(id, now, status);
+      delivered_.inc();
+      log_.debug("webhook event {} delivered (HTTP {})", id, status);
+    } else {
+      failed_.inc();
+      int attempts = d->attemptsBefore + 1;
+      double base = static_cast<double>(settings_.initialBackoffMs) *
+                    std::pow(2.0, std::min(attempts - 1, 40));
+      base = std::min(base, static_cast<double>(settings_.maxBackoffMs));
+      std::uniform_real_distribution<double> jitter(0.8, 1.2);
+      auto delay = static_cast<int64_t>(base * jitter(rng_));
+      std::string why = error.empty() ? "HTTP " + std::to_string(status) : error;
+      outbox_.retryLater(id, attempts, now + delay, status, why);
+      log_.info("webhook event {} attempt {} failed ({}); next in {} ms", id, attempts, why, delay);
+    }
+  } catch (const std::exception& e) {
+    log_.error("webhook outbox update failed: {}", e.what());
+  }
+  // Destroying the transfer inside curl's callback is what HttpTransfer supports (deferred).
+  d.reset();
+  timer_.start(0);
+}
+
+void WebhookDispatcher::schedule() {
+  uint64_t wait = kIdlePollMs;
+  try {
+    // Due rows not taken by pump() are in flight (or over maxInFlight): finish() kicks again.
+    if (auto next = outbox_.nextDueMs()) {
+      int64_t delta = *next - nowMs();
+      if (delta > 0) wait = static_cast<uint64_t>(std::min<int64_t>(delta, kIdlePollMs));
+    }
+    auto c = outbox_.counts();
+    pending_.set(static_cast<double>(c.pending));
+  } catch (const std::exception&) {
+  }
+  timer_.start(wait);
+}
+
+}  // namespace parley::agent

@@ -1,0 +1,218 @@
+// The real `parley worker` process (issue 10): API keys and rate limits on /v1/*, webhooks that
+// survive a receiver failing with 500 and a kill -9 of the worker, admission refusing calls at
+// max_sessions — and none of the secrets used anywhere in its logs.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "agent/api/ApiKeys.hpp"
+#include "agent/webhooks/WebhookSignature.hpp"
+#include "tests/agent/WorkerProcess.hpp"
+#include "tests/dialog/HttpTestServer.hpp"
+
+using namespace parley;
+using namespace parley::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+const std::string kConfig = std::string(PARLEY_SOURCE_DIR) + "/config/parley.yaml";
+const std::string kAdminKey = "adm-7Qz2mXk4VwP9rT1s";
+const std::string kTenantKey = "ten-Lr8Nc3Yh6Jd0Fb5u";
+const std::string kHookSecret = "whsec-Hq4Zt7Wm2Kp9Xv1c";
+const std::string kProviderKey = "sk-prov-Ue5Ra8Sd3Gf6Hj0k";
+
+std::string url(int port, const std::string& path) {
+  return "http://127.0.0.1:" + std::to_string(port) + path;
+}
+
+struct Dirs {
+  std::filesystem::path root;
+  explicit Dirs(const std::string& name) {
+    root = std::filesystem::temp_directory_path() /
+           ("parley-fleet-" + name + "-" + std::to_string(getpid()));
+    std::filesystem::remove_all(root);
+    std::filesystem::create_directories(root / "data");
+    std::ofstream(root / "api-keys.yaml") << "keys:\n  - {name: demo-crm, tenant: demo, sha256: "
+                                          << agent::toHex(agent::sha256(kTenantKey)) << "}\n";
+  }
+};
+
+// A worker with cloud provider keys set (so no local speech engines load: these tests place no
+// calls) and the API, webhook and admission settings under test.
+std::map<std::string, std::string> workerEnv(const Dirs& d,
+                                             std::map<std::string, std::string> extra) {
+  std::map<std::string, std::string> env = {
+      {"PARLEY_HTTP_LISTEN", "127.0.0.1:0"},
+      {"PARLEY_DATA_DIR", (d.root / "data").string()},
+      {"PARLEY_WORKERS_THREADS", "1"},
+      {"PARLEY_TENANTS_DIR", std::string(PARLEY_SOURCE_DIR) + "/config/tenants"},
+      {"PARLEY_LOG_FORMAT", "json"},
+      {"PARLEY_LOG_LEVEL", "debug"},
+      {"DEEPGRAM_API_KEY", kProviderKey},
+      {"OPENAI_API_KEY", kProviderKey},
+      {"ELEVEN_API_KEY", kProviderKey},
+      {"PARLEY_API_ADMIN_KEY_SHA256", agent::toHex(agent::sha256(kAdminKey))},
+      {"PARLEY_API_KEYS_FILE", (d.root / "api-keys.yaml").string()},
+      {"PARLEY_WEBHOOKS_FILE", (d.root / "webhooks.yaml").string()},
+      {"PARLEY_SIP_ENABLED", "false"}};
+  for (auto& [k, v] : extra) env[k] = v;
+  return env;
+}
+
+void expectNoSecrets(const std::string& logs) {
+  for (const auto& s : {kAdminKey, kTenantKey, kHookSecret, kProviderKey})
+    CHECK_MESSAGE(logs.find(s) == std::string::npos, "a secret appears in the worker's log");
+}
+
+// `headers` as WorkerProcess collects them (lower-cased); `name` lower-case.
+std::string headerValue(const std::string& headers, const std::string& name) {
+  auto p = headers.find("\n" + name + ":");
+  if (p == std::string::npos) return "";
+  auto start = p + name.size() + 2;
+  auto end = headers.find('\r', start);
+  std::string v = headers.substr(start, end - start);
+  while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("/v1 needs an API key, a tenant key sees its tenant, and over the rate is 429") {
+  Dirs d("api");
+  WorkerProcess w({"worker", "--config", kConfig},
+                  workerEnv(d, {{"PARLEY_API_RATE_LIMIT_PER_MIN", "5"}}));
+  auto port = w.waitReady();
+  REQUIRE(port);
+  auto none = httpRequest("GET", url(*port, "/v1/calls"));
+  CHECK(none.status == 401);
+  CHECK(headerValue(none.headers, "www-authenticate").find("bearer") == 0);  // lower-cased
+  CHECK(httpRequest("GET", url(*port, "/v1/calls"), "", {"Authorization: Bearer nope"}).status ==
+        401);
+  auto mine =
+      httpRequest("GET", url(*port, "/v1/calls"), "", {"Authorization: Bearer " + kTenantKey});
+  CHECK(mine.status == 200);
+  CHECK(json::parse(mine.body)["count"] == 0);
+  CHECK(httpRequest("GET", url(*port, "/v1/calls?tenant=other"), "",
+                    {"Authorization: Bearer " + kTenantKey})
+            .status == 403);
+  int limited = 0;
+  std::string retryAfter;
+  for (int i = 0; i < 6; ++i) {
+    auto r = httpRequest("GET", url(*port, "/v1/calls/nope"), "",
+                         {"Authorization: Bearer " + kAdminKey});
+    if (r.status == 429) {
+      ++limited;
+      retryAfter = headerValue(r.headers, "retry-after");
+    } else {
+      CHECK(r.status == 404);
+    }
+  }
+  CHECK(limited == 1);  // 5 per minute, burst 5
+  CHECK(std::stoi(retryAfter) >= 1);
+  // The page's endpoints stay open (the browser test page has no API key).
+  CHECK(httpRequest("GET", url(*port, "/healthz")).status == 200);
+  w.signal(SIGTERM);
+  CHECK(w.waitExit(15s) == 0);
+  expectNoSecrets(w.allOutput());
+}
+
+TEST_CASE("webhooks reach a receiver that fails 3 times, across a kill -9 of the worker") {
+  Dirs d("hooks");
+  std::atomic<int> seen{0};
+  const int failFirst = 3;
+  dialog::test::HttpTestServer rx([&](const dialog::test::HttpTestRequest&) {
+    dialog::test::HttpTestResponse r;
+    r.status = seen.fetch_add(1) < failFirst ? 500 : 204;
+    return r;
+  });
+  std::ofstream(d.root / "webhooks.yaml")
+      << "tenants:\n  demo:\n    url: " << rx.baseUrl() << "/hooks\n    secret_env: DEMO_HOOK\n";
+  auto env =
+      workerEnv(d, {{"DEMO_HOOK", kHookSecret}, {"PARLEY_WEBHOOKS_INITIAL_BACKOFF_MS", "1500"}});
+  std::set<std::string> sent;
+  std::string logs;
+  {
+    WorkerProcess w({"worker", "--config", kConfig}, env);
+    auto port = w.waitReady();
+    REQUIRE(port);
+    for (int i = 0; i < 3; ++i) {
+      auto r =
+          httpRequest("POST", url(*port, "/v1/webhooks/test"), R"({"tenant":"demo"})",
+                      {"Authorization: Bearer " + kAdminKey, "Content-Type: application/json"});
+      REQUIRE(r.status == 202);
+      sent.insert(json::parse(r.body)["event_id"].get<std::string>());
+    }
+    CHECK(httpRequest("POST", url(*port, "/v1/webhooks/test"), R"({"tenant":"nobody"})",
+                      {"Authorization: Bearer " + kAdminKey})
+              .status == 404);
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (seen.load() < failFirst && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(20ms);
+    REQUIRE(seen.load() >= failFirst);  // every first attempt failed with 500
+    w.signal(SIGKILL);                  // no chance to flush anything
+    w.waitExit(5s);
+    logs += w.allOutput();
+  }
+  CHECK(seen.load() == failFirst);
+  {
+    WorkerProcess w({"worker", "--config", kConfig}, env);  // same data_dir: the outbox
+    REQUIRE(w.waitReady());
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (seen.load() < failFirst + 3 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(50ms);
+    std::this_thread::sleep_for(300ms);
+    w.signal(SIGTERM);
+    CHECK(w.waitExit(15s) == 0);
+    logs += w.allOutput();
+  }
+  auto reqs = rx.requests();
+  std::set<std::string> delivered;
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    const auto& r = reqs[i];
+    CHECK(agent::verifySignature(kHookSecret, r.header("parley-signature"), r.body,
+                                 std::chrono::system_clock::now()));
+    auto body = json::parse(r.body);
+    CHECK(body["type"] == "webhook.test");
+    CHECK(body["tenant"] == "demo");
+    CHECK(body["id"] == r.header("parley-event-id"));
+    if (i >= static_cast<size_t>(failFirst)) delivered.insert(body["id"].get<std::string>());
+  }
+  CHECK(delivered == sent);
+  expectNoSecrets(logs);
+}
+
+TEST_CASE("at max_sessions the worker refuses calls: /readyz 503, WHIP 503 + Retry-After") {
+  Dirs d("admission");
+  WorkerProcess w({"worker", "--config", kConfig},
+                  workerEnv(d, {{"PARLEY_ADMISSION_MAX_SESSIONS", "0"},
+                                {"PARLEY_ADMISSION_RETRY_AFTER_S", "9"}}));
+  auto port = w.waitReady();
+  REQUIRE(port);
+  auto ready = httpRequest("GET", url(*port, "/readyz"));
+  CHECK(ready.status == 503);
+  auto comps = json::parse(ready.body)["components"];
+  CHECK(comps["capacity"]["ready"] == false);
+  CHECK(comps["capacity"]["detail"].get<std::string>().find("full") == 0);
+  std::ifstream offerFile(std::string(PARLEY_SOURCE_DIR) +
+                          "/tests/fixtures/webrtc/chromium-audio-offer.sdp");
+  std::string offer((std::istreambuf_iterator<char>(offerFile)), std::istreambuf_iterator<char>());
+  auto whip =
+      httpRequest("POST", url(*port, "/whip/demo"), offer, {"Content-Type: application/sdp"});
+  CHECK(whip.status == 503);
+  CHECK(!headerValue(whip.headers, "retry-after").empty());
+  auto metrics = httpRequest("GET", url(*port, "/metrics")).body;
+  CHECK(metrics.find("parley_max_sessions 0") != std::string::npos);
+  CHECK(metrics.find("parley_load ") != std::string::npos);
+  CHECK(metrics.find("parley_active_sessions 0") != std::string::npos);
+  w.signal(SIGTERM);
+  CHECK(w.waitExit(15s) == 0);
+  expectNoSecrets(w.allOutput());
+}
