@@ -49,9 +49,10 @@ class CallRecorder::Tap final : public SessionObserver {
     call_.record.tenantId = session.tenant().id;
     call_.record.callerNumber = session.record().callerNumber;
     call_.leg = legKind(session);
-    // The session does not know the number dialled; a SIP tenant with one DID was called on it.
+    call_.callee = session.calleeNumber();
+    // A leg that does not say which number was dialled: a SIP tenant with one DID was called on it.
     const auto& dids = session.tenant().phoneNumbers;
-    if (call_.leg == "sip" && dids.size() == 1) call_.callee = dids.front();
+    if (call_.callee.empty() && call_.leg == "sip" && dids.size() == 1) call_.callee = dids.front();
     call_.startedAt = wallNow();
     CallEvent e{newEventId(),
                 "call.started",

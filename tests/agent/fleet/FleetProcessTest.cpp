@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "RedisServer.hpp"
 #include "agent/api/ApiKeys.hpp"
 #include "agent/webhooks/WebhookSignature.hpp"
 #include "tests/agent/WorkerProcess.hpp"
@@ -215,4 +216,69 @@ TEST_CASE("at max_sessions the worker refuses calls: /readyz 503, WHIP 503 + Ret
   w.signal(SIGTERM);
   CHECK(w.waitExit(15s) == 0);
   expectNoSecrets(w.allOutput());
+}
+
+TEST_CASE("two workers and a redis: the full one names the other for WHIP, a dead one drops out") {
+  test::RedisServer redis;
+  Dirs da("fleet-a"), db("fleet-b");
+  auto envA = workerEnv(da, {{"PARLEY_REDIS_URL", redis.url()},
+                             {"PARLEY_FLEET_WORKER_ID", "worker-a"},
+                             {"PARLEY_FLEET_HEARTBEAT_MS", "200"},
+                             {"PARLEY_FLEET_TTL_MS", "1000"},
+                             {"PARLEY_ADMISSION_MAX_SESSIONS", "0"}});
+  auto envB = workerEnv(db, {{"PARLEY_REDIS_URL", redis.url()},
+                             {"PARLEY_FLEET_WORKER_ID", "worker-b"},
+                             {"PARLEY_FLEET_HEARTBEAT_MS", "200"},
+                             {"PARLEY_FLEET_TTL_MS", "1000"}});
+  WorkerProcess a({"worker", "--config", kConfig}, envA);
+  WorkerProcess b({"worker", "--config", kConfig}, envB);
+  auto portA = a.waitReady();
+  auto portB = b.waitReady();
+  REQUIRE(portA);
+  REQUIRE(portB);
+  const std::string urlB = "http://127.0.0.1:" + std::to_string(*portB);
+  auto fleet = [&] {
+    auto r = httpRequest("GET", url(*portA, "/v1/fleet/workers"), "",
+                         {"Authorization: Bearer " + kAdminKey});
+    return r.status == 200 ? json::parse(r.body) : json::object();
+  };
+  json view;
+  for (int i = 0; i < 100; ++i) {
+    view = fleet();
+    if (view.value("redirect", "") == urlB) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(view["self"] == "worker-a");
+  CHECK(view["workers"].size() == 2);
+  CHECK(view["redirect"] == urlB);
+  CHECK(redis.cli("SCARD parley:workers") == "2");
+  CHECK(httpRequest("GET", url(*portA, "/v1/fleet/workers"), "",
+                    {"Authorization: Bearer " + kTenantKey})
+            .status == 403);
+
+  // The full worker refuses the WHIP offer: 307 to worker-b once the WHIP endpoint follows
+  // WorkerContext::admitCall().redirectBaseUrl, 503 + Retry-After until then.
+  std::ifstream offerFile(std::string(PARLEY_SOURCE_DIR) +
+                          "/tests/fixtures/webrtc/chromium-audio-offer.sdp");
+  std::string offer((std::istreambuf_iterator<char>(offerFile)), std::istreambuf_iterator<char>());
+  auto whip =
+      httpRequest("POST", url(*portA, "/whip/demo"), offer, {"Content-Type: application/sdp"});
+  if (whip.status == 307) {
+    CHECK(headerValue(whip.headers, "location").rfind(urlB + "/whip/demo", 0) == 0);
+  } else {
+    CHECK(whip.status == 503);
+  }
+
+  b.signal(SIGKILL);  // no goodbye: its entry must expire by itself
+  b.waitExit(5s);
+  for (int i = 0; i < 50; ++i) {
+    view = fleet();
+    if (view["workers"].size() == 1) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(view["workers"].size() == 1);
+  CHECK(view["redirect"] == "");
+  a.signal(SIGTERM);
+  CHECK(a.waitExit(15s) == 0);
+  expectNoSecrets(a.allOutput() + b.allOutput());
 }
