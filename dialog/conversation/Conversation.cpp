@@ -176,13 +176,7 @@ void Conversation::onCallerAudio(const media::AudioFrame& frame, VoiceActivity a
     lastSpeechNs_ = now;
     lastSpeechStreamS_ = streamS();
   } else if (vadSpeaking_) {
-    vadSpeaking_ = false;
-    // The caller paused: ask the STT for its final now, so it is ready by the time the
-    // endpointing delay has passed.
-    if (state_ == TurnState::UserSpeaking && stt_ && !sttDead_ && !finalizeSent_) {
-      stt_->finalize();
-      finalizeSent_ = true;
-    }
+    vadSpeaking_ = false;  // poll() asks the STT for its final once the pause lasts
   }
   if (speech && reply_ && !paused_ && msSince(onsetNs_) >= config_.minInterruptionDurationMs) {
     if (state_ == TurnState::AgentSpeaking && reply_->interruptible) {
@@ -330,6 +324,13 @@ void Conversation::poll() {
   }
   if (paused_ && !vadSpeaking_ && msSince(pauseNs_) >= config_.falseInterruptionTimeoutMs)
     resumeAfterFalseInterruption();
+  // The caller paused long enough to be a boundary, not a comma: ask the STT for its final now,
+  // so it is ready by the time the endpointing delay has passed.
+  if (state_ == TurnState::UserSpeaking && !vadSpeaking_ && !finalizeSent_ && stt_ && !sttDead_ &&
+      lastSpeechNs_ != 0 && msSince(lastSpeechNs_) >= config_.finalizeAfterSilenceMs) {
+    stt_->finalize();
+    finalizeSent_ = true;
+  }
   if (state_ == TurnState::UserSpeaking && !paused_) checkEndOfTurn();
   if (reply_ && reply_->toolsRunning && !reply_->fillerSaid &&
       msSince(reply_->toolsStartNs) >= config_.fillerDelayMs) {

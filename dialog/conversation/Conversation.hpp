@@ -6,8 +6,9 @@
 // States: Listening → UserSpeaking → Thinking → AgentSpeaking → Listening … → Ended.
 //  * End of turn: VAD silence ≥ minEndpointingDelayMs confirmed by an STT final (speech_final,
 //    a Finalize answer, or UtteranceEnd), or silence ≥ maxEndpointingDelayMs with any final text.
-//    finalize() is sent at the VAD offset so the final comes as early as the provider can. A
-//    late final (after the turn ended, before any reply audio) restarts the reply with it.
+//    finalize() is sent after finalizeAfterSilenceMs of VAD silence (a pause, not a comma), so
+//    the final comes well before the endpointing delay has passed. A late final (after the turn
+//    ended, before any reply audio) restarts the reply with it.
 //  * Barge-in while the agent speaks: caller speech ≥ minInterruptionDurationMs pauses playout
 //    (flushed within one frame); words (not backchannels) within falseInterruptionTimeoutMs
 //    confirm it — LLM, TTS and tools are cancelled and history keeps only the heard words — else

@@ -14,6 +14,11 @@ struct ConversationConfig {
   /// The turn ends after this much silence even without an STT final (a lost or slow final must
   /// not leave the caller in dead air).
   int maxEndpointingDelayMs = 3000;
+  /// VAD silence before the STT is asked for its final (Deepgram `Finalize`). A pause inside a
+  /// sentence ("Yes, | please") is 150-300 ms; asking at once split such sentences into two
+  /// short utterances that a small recogniser gets wrong (measured with the local STT: "yes
+  /// please" → "dead"). 250 ms still leaves the final half the endpointing delay to arrive.
+  int finalizeAfterSilenceMs = 250;
   /// Caller speech this long while the agent speaks interrupts it.
   int minInterruptionDurationMs = 300;
   /// An interim transcript with this many words (backchannels excluded) interrupts at once.
