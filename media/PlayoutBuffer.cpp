@@ -4,11 +4,17 @@
 
 namespace parley::media {
 
+// The ring is NOT zero-filled: only queued samples are ever read, and untouched pages of a large
+// allocation stay out of the resident set (30 s of capacity is 938 KiB per call; a reply
+// usually queues a few seconds). For the same reason reading and writing restart at the
+// beginning whenever the queue is empty, so a call only ever touches as much of the ring as its
+// longest queued reply.
 PlayoutBuffer::PlayoutBuffer(size_t capacitySamples)
-    : ring_(new int16_t[std::max(capacitySamples, kFrameSamples)]()),
+    : ring_(new int16_t[std::max(capacitySamples, kFrameSamples)]),
       capacity_(std::max(capacitySamples, kFrameSamples)) {}
 
 size_t PlayoutBuffer::write(std::span<const int16_t> samples) noexcept {
+  if (count_ == 0) head_ = 0;
   size_t n = std::min(samples.size(), capacity_ - count_);
   size_t tail = (head_ + count_) % capacity_;
   size_t first = std::min(n, capacity_ - tail);
@@ -34,6 +40,7 @@ bool PlayoutBuffer::pop(AudioFrame& out) noexcept {
   std::fill(out.samples.begin() + static_cast<std::ptrdiff_t>(n), out.samples.end(), int16_t{0});
   head_ = (head_ + n) % capacity_;
   count_ -= n;
+  if (count_ == 0) head_ = 0;
   played_ += n;
   return true;
 }

@@ -51,3 +51,26 @@ TEST_CASE("flush drops everything at once (barge-in)") {
   CHECK(b.empty());
   CHECK_FALSE(b.pop(f));
 }
+
+TEST_CASE("playout buffer keeps sample order across wraps, drains and odd chunk sizes") {
+  // Capacity of 3.5 frames; a writer of 333-sample chunks against a 320-sample reader, so the
+  // queue sometimes stays non-empty across the end of the ring and sometimes drains to zero
+  // (where reading and writing start over at the beginning of the ring).
+  PlayoutBuffer b(kFrameSamples * 7 / 2);
+  int16_t next = 0, expect = 0;
+  AudioFrame f;
+  for (int round = 0; round < 200; ++round) {
+    std::vector<int16_t> chunk(333);
+    for (auto& s : chunk) s = next++;
+    size_t accepted = b.write(chunk);
+    next = static_cast<int16_t>(next - static_cast<int16_t>(chunk.size() - accepted));
+    const int pops = round % 3 == 2 ? 3 : 1;  // every third round drains (almost) everything
+    for (int p = 0; p < pops && b.pop(f); ++p)
+      for (size_t i = 0; i < kFrameSamples; ++i) REQUIRE(f.samples[i] == expect++);
+  }
+  b.markEnd();
+  while (b.pop(f))
+    for (size_t i = 0; i < kFrameSamples && expect != next; ++i) REQUIRE(f.samples[i] == expect++);
+  CHECK(expect == next);
+  CHECK(b.empty());
+}
