@@ -1,11 +1,12 @@
 #include "core/UdpSocket.hpp"
 
+#include <memory>
+
 #include "core/Error.hpp"
 
 namespace parley::core {
 
-UdpSocket::UdpSocket(uv_loop_t* loop, OnDatagram onDatagram)
-    : onDatagram_(std::move(onDatagram)), recvBuffer_(kRecvBufferBytes) {
+UdpSocket::UdpSocket(uv_loop_t* loop, OnDatagram onDatagram) : onDatagram_(std::move(onDatagram)) {
   int rc = uv_udp_init(loop, handle_.get());
   if (rc != 0) throw SystemError(std::string("uv_udp_init: ") + uv_strerror(rc), rc);
   handle_.markInitialized();
@@ -14,8 +15,7 @@ UdpSocket::UdpSocket(uv_loop_t* loop, OnDatagram onDatagram)
 
 void UdpSocket::bind(const SocketAddress& local) {
   int rc = uv_udp_bind(handle_.get(), local.sa(), 0);
-  if (rc != 0)
-    throw SystemError("bind udp " + local.toString() + ": " + uv_strerror(rc), rc);
+  if (rc != 0) throw SystemError("bind udp " + local.toString() + ": " + uv_strerror(rc), rc);
   rc = uv_udp_recv_start(handle_.get(), &UdpSocket::onAlloc, &UdpSocket::onRecv);
   if (rc != 0) throw SystemError(std::string("uv_udp_recv_start: ") + uv_strerror(rc), rc);
 }
@@ -44,17 +44,19 @@ void UdpSocket::onAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
     *buf = uv_buf_init(nullptr, 0);
     return;
   }
-  *buf = uv_buf_init(reinterpret_cast<char*>(self->recvBuffer_.data()),
-                     static_cast<unsigned>(self->recvBuffer_.size()));
+  // One per thread, not zero-filled: only the bytes of each datagram are ever read.
+  thread_local std::unique_ptr<uint8_t[]> shared(new uint8_t[kRecvBufferBytes]);
+  *buf =
+      uv_buf_init(reinterpret_cast<char*>(shared.get()), static_cast<unsigned>(kRecvBufferBytes));
 }
 
 void UdpSocket::onRecv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockaddr* addr,
                        unsigned) {
   auto* self = static_cast<UdpSocket*>(h->data);
   if (!self || n <= 0 || addr == nullptr) return;  // n == 0 with addr == nullptr: nothing read
-  self->onDatagram_(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(buf->base),
-                                             static_cast<size_t>(n)),
-                    SocketAddress(addr));
+  self->onDatagram_(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(n)),
+      SocketAddress(addr));
 }
 
 }  // namespace parley::core

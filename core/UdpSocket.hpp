@@ -39,7 +39,10 @@ class UdpSocket {
   static constexpr size_t kRecvBufferBytes = 64 * 1024;  // largest UDP datagram
   UvHandle<uv_udp_t> handle_;
   OnDatagram onDatagram_;
-  std::vector<uint8_t> recvBuffer_;
+  // No per-socket receive buffer: libuv reads each datagram into the buffer onAlloc hands out
+  // and calls onRecv before the next read (no recvmmsg without UV_UDP_RECVMMSG), so one buffer
+  // per loop thread serves every socket on it (a call has two sockets; 64 KiB each was 128 KiB
+  // of resident memory per call).
   uint64_t sendFailures_ = 0;
 };
 

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,45 @@ TEST_CASE("two UDP sockets exchange datagrams on loopback") {
   CHECK(uv_loop_close(&loop) == 0);
 }
 
+TEST_CASE("sockets on one loop share the receive buffer: each datagram arrives whole and apart") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  constexpr int kSockets = 8;
+  std::vector<std::vector<std::string>> received(kSockets);
+  int total = 0;
+  {
+    std::vector<std::unique_ptr<UdpSocket>> socks;
+    for (int i = 0; i < kSockets; ++i) {
+      socks.push_back(std::make_unique<UdpSocket>(
+          &loop, [&, i](std::span<const uint8_t> d, const SocketAddress&) {
+            received[static_cast<size_t>(i)].emplace_back(d.begin(), d.end());
+            if (++total == kSockets * 2) uv_stop(&loop);
+          }));
+      socks.back()->bind(*SocketAddress::parse("127.0.0.1:0"));
+    }
+    UdpSocket sender(&loop, [](std::span<const uint8_t>, const SocketAddress&) {});
+    sender.bind(*SocketAddress::parse("127.0.0.1:0"));
+    // A large datagram, then a short one to the same socket: no bytes of the first may leak
+    // into the second.
+    for (int i = 0; i < kSockets; ++i) {
+      std::string big(60'000, static_cast<char>('a' + i));
+      std::string small = "s" + std::to_string(i);
+      const auto& to = socks[static_cast<size_t>(i)]->localAddress();
+      CHECK(sender.send({reinterpret_cast<const uint8_t*>(big.data()), big.size()}, to));
+      CHECK(sender.send({reinterpret_cast<const uint8_t*>(small.data()), small.size()}, to));
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    for (int i = 0; i < kSockets; ++i) {
+      const auto& r = received[static_cast<size_t>(i)];
+      REQUIRE(r.size() == 2);
+      CHECK(r[0] == std::string(60'000, static_cast<char>('a' + i)));
+      CHECK(r[1] == "s" + std::to_string(i));
+    }
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
+
 TEST_CASE("binding a port in use throws SystemError") {
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -61,16 +101,22 @@ TEST_CASE("TCP listener accepts and echoes") {
     TcpConnection client(&loop);
     uv_connect_t req;
     req.data = &client;
-    struct Ctx { TcpConnection* c; std::string* got; uv_loop_t* loop; } ctx{&client, &got, &loop};
+    struct Ctx {
+      TcpConnection* c;
+      std::string* got;
+      uv_loop_t* loop;
+    } ctx{&client, &got, &loop};
     req.data = &ctx;
     auto addr = listener.localAddress();
     uv_tcp_connect(&req, client.handle(), addr.sa(), [](uv_connect_t* r, int status) {
       auto* c = static_cast<Ctx*>(r->data);
       REQUIRE(status == 0);
-      c->c->start([c](std::span<const uint8_t> d) {
-        c->got->append(d.begin(), d.end());
-        if (c->got->size() >= 4) uv_stop(c->loop);
-      }, [] {});
+      c->c->start(
+          [c](std::span<const uint8_t> d) {
+            c->got->append(d.begin(), d.end());
+            if (c->got->size() >= 4) uv_stop(c->loop);
+          },
+          [] {});
       const std::string ping = "ping";
       c->c->write({reinterpret_cast<const uint8_t*>(ping.data()), ping.size()});
     });
