@@ -47,21 +47,23 @@ const BARGE_IN_STOP_TARGET_MS = 800;
 // (measured: kal's "five" comes out as "hide", its "yes please" as "yet played");
 // `parley console` runs a similar booking with tests/fixtures/calls/book-basic.yaml.
 const CALLER_VOICE = 'awb';
+// When the agent did not catch a line, the caller says it another way, as people do.
 const CALLER_ANSWERS = [
-  [/phone number/, 'My number is five five five, one two three, four five six seven.'],
-  [/shall i book|to confirm/, 'Yes, I would like that.'],
-  [/which would you like|which one|which time/, 'Nine A M, please.'],
-  [/your name/, 'My name is John Smith.'],
-  [/which day|what day|when would/, 'Tomorrow, please.'],
-  [/anything else/, "No, that's all. Goodbye."],
-  [/how can i help/, 'Hi, I would like to book a cleaning.'],
+  [/phone number/, ['My number is five five five, one two three, four five six seven.']],
+  [/shall i book|to confirm/, ['Yes, I would like that.', 'Yes, please.']],
+  [/which would you like|which one|which time/, ["Nine o'clock, please.", 'Nine A M, please.']],
+  [/your name/, ['My name is John Smith.']],
+  [/which day|what day|when would/, ['Tomorrow, please.']],
+  [/anything else/, ["No, that's all. Goodbye."]],
+  [/how can i help/, ['Hi, I would like to book a cleaning.']],
 ];
 const MAX_CALLER_TURNS = Number(process.env.E2E_MAX_TURNS || 12);
 
-function callerLine(agentText) {
+/** What the caller says to the agent's line; `tries` counts earlier answers to the same ask. */
+function callerLine(agentText, tries) {
   const a = agentText.toLowerCase();
   const hit = CALLER_ANSWERS.find(([re]) => re.test(a));
-  return hit ? hit[1] : null;
+  return hit ? hit[1][tries % hit[1].length] : null;
 }
 
 /** The page's call events so far ({type, data}), from the worker's event stream. */
@@ -158,6 +160,7 @@ async function bookingCall(ctx, base, worker, tmp) {
   assert(s2.packetsReceived > 100 && s2.totalSamplesReceived > 0 && s2.totalAudioEnergy > MIN_AGENT_ENERGY,
     'no agent audio with a level at the browser: ' + JSON.stringify(s2));
 
+  const tries = {};
   for (let i = 0; i < MAX_CALLER_TURNS; i++) {
     const ev = await events(page);
     if (ev.some((e) => e.type === 'ended')) break;
@@ -166,7 +169,9 @@ async function bookingCall(ctx, base, worker, tmp) {
     const agent = lines.filter((e) => e.data.speaker === 'agent').pop();
     if (heard) log('  worker heard:', JSON.stringify(heard.data.text));
     if (agent) log('  agent said:', JSON.stringify(agent.data.text));
-    const line = agent && callerLine(agent.data.text);
+    const ask = agent && CALLER_ANSWERS.findIndex(([re]) => re.test(agent.data.text.toLowerCase()));
+    tries[ask] = (tries[ask] || 0) + 1;
+    const line = agent && callerLine(agent.data.text, tries[ask] - 1);
     assert(line, 'no caller answer for the agent line ' + JSON.stringify(agent && agent.data.text));
     await sleep(TURN_GAP_MS);
     log('caller:', line);
