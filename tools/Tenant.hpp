@@ -94,6 +94,9 @@ struct Tenant {
   /// wins over the worker-wide webrtc.bearer_token. A secret (from `${VAR}` in the file):
   /// never log or serialise it.
   std::string webrtcBearerToken;
+  /// Where transfer_call sends a phone caller (blind SIP REFER): an E.164 number, or a sip: /
+  /// sips: / tel: URI. "" = calls are not transferred (the agent says it cannot).
+  std::string transferTo;
   std::string sourceFile;  ///< where it was loaded from (for messages)
   /// Phonetic keys of staff names (+ role) and service names, computed at load.
   std::shared_ptr<const PhoneticMatcher> staffNames;

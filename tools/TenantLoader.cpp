@@ -210,7 +210,7 @@ Tenant parse(const YAML::Node& root, const Reader& r, const core::EnvLookup& env
   r.checkKeys(root, "",
               {"id", "display_name", "phone_numbers", "time_zone", "address", "hours",
                "closed_dates", "services", "staff", "greeting", "system_prompt", "language",
-               "voice", "providers", "booking", "webrtc"});
+               "voice", "providers", "booking", "webrtc", "transfer_to"});
   Tenant t;
   t.id = r.str(root, "", "id", true);
   if (!validId(t.id)) r.fail("id", root["id"], "must be 1-64 characters of a-z, 0-9, '-', '_'");
@@ -298,6 +298,16 @@ Tenant parse(const YAML::Node& root, const Reader& r, const core::EnvLookup& env
   t.systemPrompt = r.str(root, "", "system_prompt", false);
   t.language = r.str(root, "", "language", false, "en-US");
   t.voice = r.str(root, "", "voice", false);
+  t.transferTo = r.str(root, "", "transfer_to", false);
+  if (!t.transferTo.empty()) {
+    const std::string& v = t.transferTo;
+    bool uri = v.rfind("sip:", 0) == 0 || v.rfind("sips:", 0) == 0 || v.rfind("tel:", 0) == 0;
+    auto e164 = normalizePhone(v);
+    if (uri ? (v.size() < 6 || v.find_first_of(" <>\"\r\n") != std::string::npos)
+            : (!e164 || *e164 != v))
+      r.fail("transfer_to", root["transfer_to"],
+             "'" + v + "' is neither an E.164 number like +15550100199 nor a sip:/tel: URI");
+  }
   if (auto prov = root["providers"]; prov.IsDefined() && !prov.IsNull()) {
     r.checkKeys(prov, "providers", {"stt", "llm", "tts"});
     t.providers.stt = r.str(prov, "providers", "stt", false);

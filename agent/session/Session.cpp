@@ -188,6 +188,17 @@ class SessionImpl final : public media::CallLegListener,
   }
   void onConversationHangup(const std::string& reason) override {
     if (endReason_.empty()) endReason_ = reason;
+    if (reason == "transfer" && params_.transfer) {
+      log_.info("handing the call over (transfer)");
+      params_.transfer();  // the leg ends the call when the transfer is done
+      // A far end that never reports the outcome must not keep the caller in silence.
+      transferTimer_ = std::make_unique<core::Timer>(uvLoop_, [this] {
+        log_.warn("transfer not completed within {} ms: hanging up", kTransferTimeoutMs);
+        hangup();
+      });
+      transferTimer_->start(kTransferTimeoutMs);
+      return;
+    }
     params_.leg->hangup();  // onLegHangup(Local) follows and ends the session
     end();
   }
@@ -213,6 +224,7 @@ class SessionImpl final : public media::CallLegListener,
     if (ended_) return;
     ended_ = true;
     if (keysTimer_) keysTimer_->stop();
+    if (transferTimer_) transferTimer_->stop();
     conversation_->stop();
     record_.durationS = static_cast<double>(clock_.monoNs() - startNs_) / 1e9;
     record_.endReason = endReason_.empty() ? "hangup" : endReason_;
@@ -252,6 +264,9 @@ class SessionImpl final : public media::CallLegListener,
   static constexpr uint64_t kKeysGapMs = 1000;
   /// Keys kept per entry (longer than any code or number a caller types).
   static constexpr size_t kMaxKeys = 32;
+  /// How long a transfer may take (REFER accepted, NOTIFY with the outcome) before we hang up.
+  static constexpr uint64_t kTransferTimeoutMs = 30'000;
+  std::unique_ptr<core::Timer> transferTimer_;
   std::string keys_;  ///< keys pressed since the last keypad turn
   std::unique_ptr<core::Timer> keysTimer_;
   int64_t startNs_ = 0;

@@ -32,6 +32,7 @@
 // short spoken apology and, if unrecoverable, a clean hangup (issue 7 "never dead air").
 #include <uv.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -84,6 +85,11 @@ struct SessionParams {
   /// The leg can hand the call to a person (SIP REFER). Without it transfer_call is answered
   /// "not possible" and the agent says so.
   bool legCanTransfer = false;
+  /// Hands the caller over (with legCanTransfer): called on the session's loop once the agent's
+  /// announcement has been played. The call then goes on until the leg ends it (the far end
+  /// hangs up after the transfer, or the SIP side ends it when the transfer fails); the record's
+  /// end reason is "transfer".
+  std::function<void()> transfer;
   /// The libuv loop to run on when `loop.thread` is null (`parley console` runs its own loop on
   /// the main thread). Ignored when the MediaLoop has a thread.
   uv_loop_t* uvLoop = nullptr;

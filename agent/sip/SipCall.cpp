@@ -67,6 +67,8 @@ void SipCall::start() {
   p.providers = context_.providerSettingsFor(*tenant_);
   p.store = context_.storeFor(*tenant_);
   p.legHasEchoCancellation = false;  // phones and trunks do not cancel our echo for us
+  p.legCanTransfer = static_cast<bool>(info_.transfer);
+  p.transfer = info_.transfer;
   leg_->setListener(nullptr);
   p.leg = std::move(leg_);
   try {
@@ -116,6 +118,17 @@ void SipCall::onSessionState(dialog::TurnState state, double atS) {
 void SipCall::onSessionTranscript(const dialog::TranscriptLine& line) {
   log_.event(core::LogLevel::Info, "transcript",
              {{"speaker", dialog::toString(line.speaker)}, {"text", line.text}});
+}
+
+void SipCall::onSessionTurnMetrics(const dialog::TurnMetrics& m) {
+  auto ms = [](double v) { return fmt::format("{:.0f}", v); };
+  log_.event(core::LogLevel::Info, "turn latency",
+             {{"turn", std::to_string(m.turn)},
+              {"voice_to_voice_ms", ms(m.voiceToVoiceMs)},
+              {"end_of_utterance_ms", ms(m.endOfUtteranceDelayMs)},
+              {"stt_final_ms", ms(m.sttFinalLatencyMs)},
+              {"llm_first_token_ms", ms(m.llmTimeToFirstTokenMs)},
+              {"tts_first_byte_ms", ms(m.ttsTimeToFirstByteMs)}});
 }
 
 void SipCall::onSessionEnded(const dialog::CallRecord&) {

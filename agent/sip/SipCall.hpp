@@ -29,6 +29,9 @@ struct SipCallInfo {
   std::string calleeNumber;  ///< the DID called, or whom we dialled (outbound)
   bool outbound = false;
   std::string contextJson;  ///< outbound: POST /v1/calls "context" ("" if none)
+  /// Sends the blind transfer (REFER to the tenant's transfer_to); empty when the tenant has
+  /// none, and transfer_call is then refused. Runs on the loop thread; posts to the SIP thread.
+  std::function<void()> transfer;
 };
 
 class SipCall final : public media::CallLegListener, public SessionObserver {
@@ -67,6 +70,7 @@ class SipCall final : public media::CallLegListener, public SessionObserver {
   // operator — or a test driving a softphone — can follow the turns of a phone call.
   void onSessionState(dialog::TurnState state, double atS) override;
   void onSessionTranscript(const dialog::TranscriptLine& line) override;
+  void onSessionTurnMetrics(const dialog::TurnMetrics& metrics) override;
   void onSessionEnded(const dialog::CallRecord& record) override;
 
  private:

@@ -82,6 +82,31 @@ std::string sipUrl(const core::SocketAddress& a) {
   return "sip:" + host + ":" + std::to_string(a.port());
 }
 
+/// "sip:host[:port][;params]" (user part dropped) → ("sip", "host[:port][;params]").
+std::pair<std::string, std::string> splitTrunkUri(const std::string& uri) {
+  auto colon = uri.find(':');
+  std::string scheme = uri.substr(0, colon), hostPart = uri.substr(colon + 1);
+  if (auto at = hostPart.find('@'); at != std::string::npos) hostPart = hostPart.substr(at + 1);
+  return {scheme, hostPart};
+}
+
+/// The Refer-To of a blind transfer to the tenant's transfer_to: a URI as configured, or the
+/// E.164 number at the trunk's outbound host (else at the address the call came from).
+std::string transferTarget(const tools::Tenant& tenant, const media::sip::SipTrunk* trunk,
+                           const core::SocketAddress& source) {
+  const std::string& v = tenant.transferTo;
+  if (v.empty()) return {};
+  if (v.rfind("sip:", 0) == 0 || v.rfind("sips:", 0) == 0 || v.rfind("tel:", 0) == 0)
+    return "<" + v + ">";
+  if (trunk && !trunk->outboundUri.empty()) {
+    auto [scheme, hostPart] = splitTrunkUri(trunk->outboundUri);
+    return "<" + scheme + ":" + v + "@" + hostPart + ">";
+  }
+  std::string host = source.host();
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "<sip:" + v + "@" + host + ":" + std::to_string(source.port()) + ">";
+}
+
 class SipSubsystem;
 
 /// A dial request we cannot place: the HTTP status and why (404 unknown tenant or trunk, 503
@@ -236,8 +261,6 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
                                          .direction = msip::answerDirection(offer->direction)},
                  .choice = *choice};
     std::string answer = msip::buildAnswer(side.local, side.choice);
-    calls_[inv.ref] = side;
-    updateActive();
 
     std::string caller = !inv.assertedIdentity.empty() ? inv.assertedIdentity : inv.fromUser;
     if (auto e164 = tools::normalizePhone(caller)) caller = *e164;
@@ -245,6 +268,11 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
     if (auto e164 = tools::normalizePhone(callee)) callee = *e164;
     SipCallInfo info{
         .callId = "sip-" + randomHex(16), .callerNumber = caller, .calleeNumber = callee};
+    info.transfer = referFunction(
+        inv.ref, transferTarget(*tenant, trunks_.matchSource(inv.source), inv.source));
+    side.info = info;
+    calls_[inv.ref] = side;
+    updateActive();
     log_.info("INVITE {} from {} → tenant {} ({} pt {}, dtmf pt {}) call {}", inv.requestUser,
               caller, tenant->id, msip::toString(choice->codec), choice->payloadType,
               choice->dtmfPayloadType, info.callId);
@@ -286,10 +314,7 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
     if (!port) throw DialRefused{503, "no free RTP port"};
 
     // "sip:host[:port][;params]" → "sip:+1555…@host[:port][;params]".
-    std::string uri = trunk->outboundUri;
-    auto colon = uri.find(':');
-    std::string scheme = uri.substr(0, colon), hostPart = uri.substr(colon + 1);
-    if (auto at = hostPart.find('@'); at != std::string::npos) hostPart = hostPart.substr(at + 1);
+    auto [scheme, hostPart] = splitTrunkUri(trunk->outboundUri);
     std::string host = hostPart.substr(0, hostPart.find_first_of(";?"));
     std::string callerId = trunk->callerId.empty() ? "parley" : trunk->callerId;
     msip::SdpLocal local{.address = settings_.publicIp,
@@ -309,6 +334,7 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
                      .outbound = true,
                      .contextJson = r.contextJson};
     CallRef ref = ua_->reserveRef();
+    info.transfer = referFunction(ref, transferTarget(*tenant, trunk, {}));
     auto state = newCallState(ref, *port);
     SipSide side{.state = state, .local = local, .outbound = true, .tenant = tenant, .info = info};
     api_->book.start(info.callId, tenant->id, r.to);
@@ -367,6 +393,36 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
     if (!startCall(state, side, core::SocketAddress::fromHostPort(answer->address, answer->port),
                    side.tenant, side.info, [](SipCall& call) { call.start(); }))
       ua_->hangup(ref);
+  }
+
+  /// transfer() for a call: REFER to `target` on the SIP thread; null when there is no target.
+  std::function<void()> referFunction(CallRef ref, std::string target) {
+    if (target.empty()) return nullptr;
+    std::weak_ptr<msip::SipUserAgent> weak = ua_;
+    core::Logger log = log_;
+    return [weak, ref, target, log] {
+      auto ua = weak.lock();
+      if (!ua) return;
+      log.info("transferring dialog {} to {} (REFER)", ref, target);
+      ua->refer(ref, target);
+    };
+  }
+
+  /// NOTIFY sipfrag status (or the REFER's own failure): 1xx is progress; a final status ends
+  /// our part of the call either way (RFC 5589 §6.1: the transferor hangs up after success).
+  void onSipReferStatus(CallRef ref, int status) override {
+    auto it = calls_.find(ref);
+    if (it == calls_.end()) return;
+    const std::string& id = it->second.info.callId;
+    if (status < 200) {
+      log_.info("call {}: transfer in progress ({})", id, status);
+      return;
+    }
+    if (status < 300)
+      log_.info("call {}: transfer done ({}): hanging up our leg", id, status);
+    else
+      log_.warn("call {}: transfer failed ({}): hanging up", id, status);
+    ua_->hangup(ref);
   }
 
   void onSipReInvite(CallRef ref, const std::string& body) override {

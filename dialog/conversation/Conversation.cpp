@@ -498,6 +498,11 @@ void Conversation::onToolsDone(std::vector<ToolResult> results) {
               {"error", {{"code", "not_supported"}, {"message", config_.transferUnavailableText}}}}
               .dump();
       res.error = true;
+    } else if (res.name == "transfer_call" && !res.error) {
+      // The leg hands the caller over once the announcement has been heard.
+      r.hangupAfter = true;
+      r.hangupReason = "transfer";
+      r.forceNoTools = true;
     }
     ToolCallRecord rec;
     rec.turn = turn_;
@@ -512,8 +517,10 @@ void Conversation::onToolsDone(std::vector<ToolResult> results) {
     history_.addToolResult(res.toolCallId, res.json);
   }
   r.runningCalls.clear();
-  // end_call with its goodbye already said in the same message: nothing more to ask.
-  if (r.hangupAfter && r.hangupReason == "end_call" && !r.roundText.empty()) {
+  // end_call / transfer_call with its words already said in the same message: nothing more to
+  // ask.
+  if (r.hangupAfter && (r.hangupReason == "end_call" || r.hangupReason == "transfer") &&
+      !r.roundText.empty()) {
     r.finalText.clear();  // already in history with the tool call
     r.llmDone = true;
     flushSegment();

@@ -15,8 +15,9 @@
 //    the reply resumes where it stopped. An interim with ≥ minInterruptionWords substantive words
 //    interrupts at once. Backchannels alone never interrupt. EchoGuard handles echo.
 //  * Tools: at most maxToolRounds rounds per turn; one filler when a round runs ≥ fillerDelayMs;
-//    end_call hangs up after the goodbye is played; transfer_call is refused (said so) where the
-//    leg cannot transfer.
+//    end_call hangs up after the goodbye is played; transfer_call ends the conversation with
+//    reason "transfer" after its announcement is played (the session hands the call over), and
+//    is refused (said so) where the leg cannot transfer.
 //  * Silence: reprompt after silenceRepromptMs; after maxReprompts, goodbye and hang up. Calls
 //    longer than maxCallDurationMs are closed politely.
 //  * Failures: an LLM or TTS failure makes the agent apologise (never dead air); a second one in
@@ -73,7 +74,8 @@ class ConversationListener {
   virtual void onConversationTurnMetrics(const TurnMetrics& metrics) = 0;
   virtual void onConversationBargeIn(const BargeInRecord& bargeIn) = 0;
   /// The conversation is over and the call should end (`reason`: "end_call", "silence",
-  /// "max_duration", "error"). The session hangs up the leg; the conversation is then inert.
+  /// "max_duration", "error"), or be handed to a person ("transfer"). The session hangs up the leg;
+  /// the conversation is then inert.
   virtual void onConversationHangup(const std::string& reason) = 0;
 };
 

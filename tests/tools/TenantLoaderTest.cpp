@@ -192,3 +192,19 @@ TEST_CASE("a tenant's webrtc bearer token comes from the environment and is neve
   CHECK(unknown.find("webrtc.token") != std::string::npos);
   CHECK(unknown.find("unknown key") != std::string::npos);
 }
+
+TEST_CASE("transfer_to takes an E.164 number or a sip/tel URI") {
+  CHECK(test::demoTenant()->transferTo == "+15550100199");
+  CHECK(loadTenantText(kMinimal, "mini.yaml").transferTo.empty());
+  auto with = [](const char* v) {
+    return loadTenantText(std::string(kMinimal) + "transfer_to: \"" + v + "\"\n", "t.yaml");
+  };
+  CHECK(with("+15550100199").transferTo == "+15550100199");
+  CHECK(with("sip:frontdesk@pbx.example.com").transferTo == "sip:frontdesk@pbx.example.com");
+  CHECK(with("tel:+15550100199").transferTo == "tel:+15550100199");
+  for (const char* bad : {"555-0199", "front desk", "sip:a b@c", "sip:"}) {
+    auto e = errorOf(std::string(kMinimal) + "transfer_to: \"" + bad + "\"\n");
+    CHECK_MESSAGE(e.find("transfer_to") != std::string::npos, bad);
+    CHECK_MESSAGE(e.find("E.164") != std::string::npos, bad);
+  }
+}

@@ -75,6 +75,20 @@ line=$(grep -E 'call ended \(rtp in' "$WORK/worker.log" | head -1) || fail "no S
 read -r in out _ <<< "$(rtp_counts "$line")"
 [ "${in:-0}" -gt 500 ] && [ "${out:-0}" -gt 500 ] || fail "RTP: $line"
 echo "ok: RTP in $in out $out"
+python3 - "$WORK/worker.log" <<'PY'
+import json, statistics, sys
+v2v = []
+for l in open(sys.argv[1]):
+    try:
+        j = json.loads(l)
+    except ValueError:
+        continue
+    if j.get("msg") == "turn latency" and float(j.get("voice_to_voice_ms", -1)) > 0:
+        v2v.append(float(j["voice_to_voice_ms"]))
+if v2v:
+    print(f"voice-to-voice over SIP: {len(v2v)} turns, median {statistics.median(v2v):.0f} ms, "
+          f"max {max(v2v):.0f} ms")
+PY
 
 # What baresip heard, through the worker's own local STT (boosted with the words we look for,
 # as a session boosts the tenant's vocabulary).

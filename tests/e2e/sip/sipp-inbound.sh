@@ -3,7 +3,9 @@
 # the trunk. Checks: a call with PCMA audio + RFC 4733 DTMF gets 180/200, RTP flows both ways and
 # BYE ends it; OPTIONS → 200; unknown DID → 404; a non-allowlisted source (127.0.0.2) → 403 and
 # only the stranger counter moves; garbage SDP → 488; CANCEL while ringing → 487; re-INVITE hold
-# and unhold answered; SIGTERM → exit 0. Usage: sipp-inbound.sh path/to/parley
+# and unhold answered; RFC 4733 keys (with and without the marker bit) become keypad turns; a
+# caller asking for a person is transferred (REFER, NOTIFY outcome, BYE); SIGTERM → exit 0.
+# Usage: sipp-inbound.sh path/to/parley
 PARLEY=$(realpath "${1:?usage: $0 path/to/parley}")
 E2E_NAME=sipp-inbound
 . "$(dirname "$0")/lib.sh"
@@ -36,6 +38,12 @@ PY
 sed "s|@NOMARKER_PCAP@|$WORK/dtmf_2_nomarker.pcap|" "$FIX/call_dtmf_keys.xml" > "$WORK/call_dtmf_keys.xml"
 sipp_ok "$WORK/call_dtmf_keys.xml" "$DID"
 
+# transfer_call: the caller asks for a person; blind REFER to the tenant's transfer_to.
+flite -voice kal -t "I would like to speak to a person, please." -o "$WORK/person16.wav"
+sox "$WORK/person16.wav" -r 8000 -c 1 -e a-law -t raw "$WORK/person.alaw"
+sed "s|@CALLER_ALAW@|$WORK/person.alaw|" "$FIX/call_transfer.xml" > "$WORK/call_transfer.xml"
+sipp_ok "$WORK/call_transfer.xml" "$DID"
+
 sleep 0.5
 # The audio call: RTP both ways (sipp plays about 3 s of pcap; we send for 4 s) and the digit.
 line=$(grep -E "call ended.*rtp in [0-9]+ out [0-9]+, dtmf" "$WORK/worker.log" | head -1) ||
@@ -53,6 +61,10 @@ grep -q 'transcript .*speaker=caller text=(pressed 1 on the keypad)' "$WORK/work
 grep -q 'transcript .*speaker=caller text=(pressed 2 on the keypad)' "$WORK/worker.log" ||
   fail "key 2 was not a caller turn"
 echo "ok: RFC 4733 keys with and without the marker bit became keypad turns"
+grep -q 'transferring dialog .* to <sip:+15550100199@127.0.0.1:' "$WORK/worker.log" || fail "no REFER"
+grep -q 'transfer done (200)' "$WORK/worker.log" || fail "NOTIFY 200 not reported"
+grep -q 'call ended: transferred (transfer)' "$WORK/worker.log" || fail "call record: not transferred"
+echo "ok: transfer_call → REFER to transfer_to, NOTIFY 100 then 200, BYE"
 
 metrics=$(curl -fsS "http://127.0.0.1:$HTTP_PORT/metrics")
 grep -q '^parley_sip_strangers_total 1$' <<< "$metrics" || fail "stranger counter: $(grep sip_strangers <<< "$metrics")"
