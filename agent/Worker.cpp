@@ -278,8 +278,7 @@ int Worker::run() {
     core::SocketAddress bound = w.http->boundAddress();
     std::string ip = bound.toString().substr(0, bound.toString().rfind(':'));
     if (ip == "0.0.0.0" || ip == "[::]") ip = "127.0.0.1";
-    w.fleet->startFleet("http://" + ip + ":" + std::to_string(bound.port()),
-                        w.context->admission());
+    w.fleet->startFleet("http://" + ip + ":" + std::to_string(bound.port()), *w.context);
   }
   w.sigterm = std::make_unique<core::Signal>(&w.controlLoop, SIGTERM, [&w](int s) { w.onSignal(s); });
   w.sigint = std::make_unique<core::Signal>(&w.controlLoop, SIGINT, [&w](int s) { w.onSignal(s); });

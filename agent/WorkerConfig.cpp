@@ -217,6 +217,12 @@ core::ConfigSchema buildSchema() {
   s.add({.path = "fleet.ttl_ms", .type = ConfigType::Int, .defaultValue = "10000",
          .doc = "registry entry lifetime without a heartbeat, ms (a dead worker drops out)",
          .min = 300, .max = 600000});
+  s.add({.path = "fleet.outbound_poll_ms", .type = ConfigType::Int, .defaultValue = "500",
+         .doc = "how often a worker with room looks for outbound jobs, ms", .min = 10,
+         .max = 60000});
+  s.add({.path = "fleet.outbound_claim_idle_ms", .type = ConfigType::Int, .defaultValue = "60000",
+         .doc = "an outbound job idle this long belongs to a dead worker and is taken over, ms",
+         .min = 100, .max = 3600000});
   return s;
 }
 

@@ -52,6 +52,19 @@ struct MediaLoop {
   std::atomic<int> sessions{0};                      ///< sessions pinned here (any thread reads)
 };
 
+/// Places outbound calls for the fleet's outbound queue (issue 10 campaigns). The SIP subsystem
+/// registers one with WorkerContext::setOutboundDialer; without one, this worker takes no jobs.
+class OutboundDialer {
+ public:
+  virtual ~OutboundDialer() = default;
+  /// Dials a DialRequest JSON ({"tenant","to","context"?,"trunk"?}, issue 9) and returns the call
+  /// id. `onEnded` runs exactly once, on any thread, when the call is over, with its last
+  /// progress event ("ended", "busy", "no_answer", "failed"). Throws core::Error (bad request,
+  /// no trunk, full) if it cannot dial — then `onEnded` is not called.
+  virtual std::string dialQueued(const std::string& requestJson,
+                                 std::function<void(const std::string& outcome)> onEnded) = 0;
+};
+
 /// A part of the worker with its own lifetime (the WHIP endpoint, the SIP user agent …).
 class Subsystem {
  public:
@@ -96,6 +109,9 @@ class WorkerContext {
   /// subsystems start.
   ApiGuard& api() { return *api_; }
   void setApi(ApiGuard* api) { api_ = api; }
+  /// Borrowed; null to remove (before the dialer dies). Thread-safe.
+  void setOutboundDialer(OutboundDialer* dialer) { dialer_ = dialer; }
+  OutboundDialer* outboundDialer() const { return dialer_.load(); }
   void stopAccepting() {
     accepting_ = false;
     admission_->setDraining();
@@ -122,6 +138,7 @@ class WorkerContext {
   std::atomic<bool> accepting_{true};
   std::unique_ptr<AdmissionControl> admission_;
   ApiGuard* api_ = nullptr;  ///< borrowed from the worker's FleetServices
+  std::atomic<OutboundDialer*> dialer_{nullptr};
   std::atomic<const dialog::local::LocalProviders*> local_{nullptr};
   std::mutex storesMutex_;
   std::map<std::string, std::shared_ptr<tools::BookingStore>> stores_;

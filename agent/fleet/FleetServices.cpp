@@ -5,19 +5,22 @@
 #include <future>
 
 #include "agent/Version.hpp"
+#include "agent/fleet/CampaignRoutes.hpp"
+#include "agent/fleet/Campaigns.hpp"
 #include "agent/records/CallRoutes.hpp"
 #include "agent/webhooks/WebhookRoutes.hpp"
 #include "core/Clock.hpp"
 #include "core/Error.hpp"
 #include "core/Log.hpp"
+#include "tools/Tenant.hpp"
+#include "tools/TenantLoader.hpp"
 
 namespace parley::agent {
 
 FleetServices::FleetServices(const WorkerSettings& settings, Router& router,
                              SessionRegistry& sessions, const tools::TenantDirectory& tenants,
                              core::MetricsRegistry& metrics)
-    : settings_(settings), sessions_(sessions) {
-  (void)tenants;
+    : settings_(settings), sessions_(sessions), tenants_(tenants) {
   const core::Config& c = settings.raw;
   auto keysFile = c.getString("api.keys_file");
   api_ = std::make_unique<ApiGuard>(
@@ -67,6 +70,7 @@ FleetServices::FleetServices(const WorkerSettings& settings, Router& router,
     gethostname(host, sizeof host - 1);
     workerId_ = std::string(host) + "-" + std::to_string(getpid());
   }
+  addCampaignRoutes(router, *api_, *this, tenants_);
   // GET /v1/fleet/workers (admin): the registry as this worker sees it.
   router.add(HttpMethod::Get, "/v1/fleet/workers",
              api_->wrap([this](const HttpRequest&, const ApiPrincipal& who) {
@@ -85,7 +89,8 @@ FleetServices::FleetServices(const WorkerSettings& settings, Router& router,
              }));
 }
 
-void FleetServices::startFleet(const std::string& advertiseUrl, AdmissionControl& admission) {
+void FleetServices::startFleet(const std::string& advertiseUrl, WorkerContext& context) {
+  AdmissionControl& admission = context.admission();
   const core::Config& c = settings_.raw;
   const std::string& url = c.getString("redis.url");
   if (url.empty()) return;
@@ -101,30 +106,32 @@ void FleetServices::startFleet(const std::string& advertiseUrl, AdmissionControl
   std::string self = c.getString("fleet.advertise_url");
   if (self.empty()) self = advertiseUrl;
   std::promise<void> started;
-  loop_->post([this, p = *parsed, prefix, heartbeat, ttl, maxLen, self, &admission, &started] {
-    redis_ = std::make_unique<RedisClient>(loop_->loop(), p);
-    callStream_ = std::make_unique<RedisCallStream>(*redis_, prefix, maxLen);
-    recorder_->addListener(callStream_.get());
-    std::string id = workerId_;
-    registry_ = std::make_unique<WorkerRegistry>(
-        loop_->loop(), *redis_, prefix,
-        [id, self, &admission, this] {
-          WorkerInfo w;
-          w.id = id;
-          w.url = self;
-          w.load = admission.load();
-          w.sessions = sessions_.active();
-          w.maxSessions = admission.settings().maxSessions;
-          w.accepting = admission.decide().admitted;
-          w.version = kVersion;
-          w.atMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-          return w;
-        },
-        heartbeat, ttl);
-    started.set_value();
-  });
+  loop_->post(
+      [this, p = *parsed, prefix, heartbeat, ttl, maxLen, self, &admission, &context, &started] {
+        redis_ = std::make_unique<RedisClient>(loop_->loop(), p);
+        callStream_ = std::make_unique<RedisCallStream>(*redis_, prefix, maxLen);
+        recorder_->addListener(callStream_.get());
+        std::string id = workerId_;
+        registry_ = std::make_unique<WorkerRegistry>(
+            loop_->loop(), *redis_, prefix,
+            [id, self, &admission, this] {
+              WorkerInfo w;
+              w.id = id;
+              w.url = self;
+              w.load = admission.load();
+              w.sessions = sessions_.active();
+              w.maxSessions = admission.settings().maxSessions;
+              w.accepting = admission.decide().admitted;
+              w.version = kVersion;
+              w.atMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+              return w;
+            },
+            heartbeat, ttl);
+        startQueue(prefix, context);
+        started.set_value();
+      });
   started.get_future().wait();
   WorkerRegistry* reg = registry_.get();
   admission.setRedirector([reg] { return reg->pickRedirect(); });
@@ -144,11 +151,87 @@ void FleetServices::stop() {
   // Queued record writes (and their webhook events) run first, then the dispatcher goes.
   loop_->post([this] {
     dispatcher_.reset();
+    queue_.reset();
     registry_.reset();  // deletes this worker's registry entry (queued before the disconnect)
     callStream_.reset();
     redis_.reset();
   });
   loop_->stop();
+}
+
+}  // namespace parley::agent
+
+namespace parley::agent {
+
+HttpResponse FleetServices::viaRedis(
+    std::function<void(RedisClient*, std::function<void(HttpResponse)>)> f) {
+  auto result = std::make_shared<std::promise<HttpResponse>>();
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  auto reply = [result, answered](HttpResponse r) {
+    if (!answered->exchange(true)) result->set_value(std::move(r));
+  };
+  if (!loop_->post([this, f = std::move(f), reply] { f(redis_.get(), reply); }))
+    return HttpResponse::error(503, "the worker is stopping");
+  auto fut = result->get_future();
+  if (fut.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    answered->store(true);
+    return HttpResponse::error(503, "redis did not answer in time");
+  }
+  return fut.get();
+}
+
+void FleetServices::startQueue(const std::string& prefix, WorkerContext& context) {
+  const core::Config& c = settings_.raw;
+  OutboundQueueSettings qs;
+  qs.prefix = prefix;
+  qs.consumer = workerId_;
+  qs.pollMs = static_cast<uint64_t>(c.getInt("fleet.outbound_poll_ms"));
+  qs.claimIdleMs = static_cast<uint64_t>(c.getInt("fleet.outbound_claim_idle_ms"));
+  RedisClient* redis = redis_.get();
+  WorkerContext* ctx = &context;
+  queue_ = std::make_unique<OutboundQueue>(
+      loop_->loop(), *redis, qs,
+      [ctx] { return ctx->outboundDialer() != nullptr && ctx->admitCall().admitted; },
+      [this, redis, prefix, ctx](const nlohmann::json& job, std::function<void()> done) {
+        std::string campaign = prefix + ":campaign:" + job.value("campaign_id", "");
+        redis->command({"HINCRBY", campaign, "started", "1"});
+        OutboundDialer* dialer = ctx->outboundDialer();
+        core::LoopThread* loop = loop_.get();
+        auto finished = [redis, campaign, done](const std::string& outcome) {
+          redis->command({"HINCRBY", campaign, outcome.empty() ? "failed" : outcome, "1"});
+          redis->command({"HINCRBY", campaign, "finished", "1"});
+          done();
+        };
+        try {
+          if (!dialer) throw core::Error("no outbound dialer");
+          dialer->dialQueued(dialRequestFor(job), [loop, finished](const std::string& outcome) {
+            loop->post([finished, outcome] { finished(outcome); });
+          });
+        } catch (const std::exception& e) {
+          core::Logger("outbound")
+              .warn("job {} not dialled: {}", job.value("job_id", ""), e.what());
+          finished("failed");
+        }
+      });
+  // Pacing before a job is taken: stagger and calling hours (pure), then the tenant's calls per
+  // minute across the fleet (a Redis counter per tenant and minute).
+  queue_->setGate(
+      [this, redis, prefix](const nlohmann::json& job, std::function<void(int64_t)> answer) {
+        auto tenant = tenants_.byId(job.value("tenant", ""));
+        int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+        int64_t wait = campaignWaitMs(job, tenant ? tenant->zone : nullptr, now);
+        if (wait > 0) return answer(wait);
+        std::string key =
+            prefix + ":rate:" + job.value("tenant", "") + ":" + std::to_string(now / 60000);
+        int limit = job.value("calls_per_minute", 1000000);
+        redis->command({"INCR", key}, [redis, key, limit, now, answer](const RedisValue& v) {
+          redis->command({"PEXPIRE", key, "120000"});
+          if (!v.ok()) return answer(1000);
+          answer(v.integer <= limit ? 0 : 60000 - now % 60000);
+        });
+      });
 }
 
 }  // namespace parley::agent

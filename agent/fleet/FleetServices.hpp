@@ -8,8 +8,10 @@
 
 #include "agent/SessionRegistry.hpp"
 #include "agent/WorkerConfig.hpp"
+#include "agent/WorkerContext.hpp"
 #include "agent/admission/AdmissionControl.hpp"
 #include "agent/api/ApiKeys.hpp"
+#include "agent/fleet/OutboundQueue.hpp"
 #include "agent/fleet/RedisCallStream.hpp"
 #include "agent/fleet/RedisClient.hpp"
 #include "agent/fleet/WorkerRegistry.hpp"
@@ -44,11 +46,19 @@ class FleetServices {
   /// heartbeat (this worker reachable at `advertiseUrl`, its load and sessions read from
   /// `admission`), the call records stream, and gives `admission` the registry's redirect
   /// choice. No-op without Redis. Call once the HTTP server is bound. Control thread.
-  void startFleet(const std::string& advertiseUrl, AdmissionControl& admission);
+  /// Also runs the outbound queue: jobs are taken while `context` has an OutboundDialer and
+  /// admits calls.
+  void startFleet(const std::string& advertiseUrl, WorkerContext& context);
+  /// Runs `f` on the fleet loop with the Redis client (null without Redis) and waits up to 5 s
+  /// for it to call its `reply`. Control thread (HTTP handlers). Returns the replied response,
+  /// or 503 on timeout.
+  HttpResponse viaRedis(std::function<void(RedisClient*, std::function<void(HttpResponse)>)> f);
   /// Runs what is queued (record writes), then stops the fleet loop. Idempotent. Control thread.
   void stop();
   /// This worker's id in the registry (fleet.worker_id, or host-pid).
   const std::string& workerId() const { return workerId_; }
+  /// redis.prefix (keys and streams of this fleet).
+  std::string redisPrefix() const { return settings_.raw.getString("redis.prefix"); }
 
   CallRecordStore& records() { return *records_; }
   CallRecorder& recorder() { return *recorder_; }
@@ -57,6 +67,7 @@ class FleetServices {
   ApiGuard& api() { return *api_; }
 
  private:
+  void startQueue(const std::string& prefix, WorkerContext& context);
   const WorkerSettings& settings_;
   SessionRegistry& sessions_;
   std::unique_ptr<core::LoopThread> loop_;
@@ -69,7 +80,9 @@ class FleetServices {
   std::unique_ptr<RedisClient> redis_;             ///< fleet loop thread; null without Redis
   std::unique_ptr<WorkerRegistry> registry_;       ///< fleet loop thread
   std::unique_ptr<RedisCallStream> callStream_;    ///< fleet loop thread
-  AdmissionControl* admission_ = nullptr;          ///< borrowed once startFleet ran
+  std::unique_ptr<OutboundQueue> queue_;           ///< fleet loop thread
+  const tools::TenantDirectory& tenants_;
+  AdmissionControl* admission_ = nullptr;  ///< borrowed once startFleet ran
   std::string workerId_;
   bool stopped_ = false;
 };

@@ -38,6 +38,8 @@ OutboundQueue::OutboundQueue(uv_loop_t* loop, RedisClient& redis, OutboundQueueS
                                {{"result", "started"}})),
       skipped_(metrics.counter("parley_outbound_jobs_total", "Outbound queue jobs by outcome",
                                {{"result", "already_started"}})),
+      deferred_(metrics.counter("parley_outbound_jobs_total", "Outbound queue jobs by outcome",
+                                {{"result", "deferred"}})),
       reclaimed_(metrics.counter("parley_outbound_jobs_total", "Outbound queue jobs by outcome",
                                  {{"result", "reclaimed"}})) {
   timer_.start(0, settings_.pollMs);
@@ -114,6 +116,21 @@ void OutboundQueue::handle(const std::string& entryId, const std::string& jobTex
     redis_.command({"XACK", stream_, kGroup, entryId});
     return;
   }
+  if (!gate_) return take(entryId, job);
+  auto alive = alive_;
+  gate_(job, [this, alive, entryId, job](int64_t waitMs) {
+    if (!*alive) return;
+    if (waitMs <= 0) return take(entryId, job);
+    // Not yet (pacing, calling hours): back to the end of the queue, same job id.
+    deferred_.inc();
+    redis_.command({"XADD", stream_, "*", "job", job.dump()},
+                   [this, alive, entryId](const RedisValue& v) {
+                     if (*alive && v.ok()) redis_.command({"XACK", stream_, kGroup, entryId});
+                   });
+  });
+}
+
+void OutboundQueue::take(const std::string& entryId, const nlohmann::json& job) {
   std::string jobId = job["job_id"].get<std::string>();
   auto alive = alive_;
   // Taking the job id is what makes "never twice" hold across workers and re-deliveries.

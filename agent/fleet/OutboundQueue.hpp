@@ -36,6 +36,10 @@ class OutboundQueue {
  public:
   /// Called with a job to run and a `done` to call (once, on this thread) when its call ended.
   using Runner = std::function<void(const nlohmann::json& job, std::function<void()> done)>;
+  /// Optional pacing check before a job is taken: answers (on this thread) 0 to run it now, or
+  /// how many ms it must wait — the job is then put back at the end of the stream (new entry,
+  /// same job id) and the old entry acknowledged.
+  using Gate = std::function<void(const nlohmann::json& job, std::function<void(int64_t)> answer)>;
 
   /// Creates the consumer group if needed (MKSTREAM) and starts polling. `redis` borrowed.
   OutboundQueue(uv_loop_t* loop, RedisClient& redis, OutboundQueueSettings settings,
@@ -45,12 +49,15 @@ class OutboundQueue {
 
   /// Adds a job (XADD). `job` must hold a string "job_id"; `cb` gets the stream entry id or "".
   void enqueue(const nlohmann::json& job, std::function<void(const std::string&)> cb = {});
+  /// Sets the pacing gate (before jobs flow).
+  void setGate(Gate gate) { gate_ = std::move(gate); }
   /// Jobs this worker is running now.
   size_t running() const { return running_.size(); }
 
  private:
   void tick();
   void handle(const std::string& entryId, const std::string& jobText);
+  void take(const std::string& entryId, const nlohmann::json& job);
   void finish(const std::string& entryId);
   void keepClaims();
 
@@ -59,6 +66,7 @@ class OutboundQueue {
   OutboundQueueSettings settings_;
   std::function<bool()> hasRoom_;
   Runner runner_;
+  Gate gate_;
   std::string stream_;
   core::Timer timer_;
   bool groupReady_ = false;
@@ -68,6 +76,7 @@ class OutboundQueue {
   int64_t lastClaimNs_ = 0;
   core::Counter& started_;
   core::Counter& skipped_;
+  core::Counter& deferred_;
   core::Counter& reclaimed_;
   core::Logger log_{"outbound"};
 };

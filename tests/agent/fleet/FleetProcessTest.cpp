@@ -282,3 +282,62 @@ TEST_CASE("two workers and a redis: the full one names the other for WHIP, a dea
   CHECK(a.waitExit(15s) == 0);
   expectNoSecrets(a.allOutput() + b.allOutput());
 }
+
+TEST_CASE("campaigns go onto the fleet's outbound queue and report progress") {
+  test::RedisServer redis;
+  Dirs d("campaigns");
+  WorkerProcess w({"worker", "--config", kConfig},
+                  workerEnv(d, {{"PARLEY_REDIS_URL", redis.url()}}));
+  auto port = w.waitReady();
+  REQUIRE(port);
+  // Wait for the worker's Redis connection (the registry lists it).
+  for (int i = 0; i < 100 && redis.cli("SCARD parley:workers") != "1"; ++i)
+    std::this_thread::sleep_for(50ms);
+  const std::string body =
+      R"({"tenant":"demo","leads":[{"name":"Ann","phone":"+14155550100"},{"name":"Bo","phone":"+14155550101"},
+          {"name":"Cy","phone":"+14155550102","context":{"why":"recall"}}],"pacing":{"stagger_s":1}})";
+  auto bad = httpRequest("POST", url(*port, "/v1/campaigns"),
+                         R"({"tenant":"demo","leads":[{"phone":"x"}]})",
+                         {"Authorization: Bearer " + kTenantKey});
+  CHECK(bad.status == 400);
+  CHECK(bad.body.find("leads[0].phone") != std::string::npos);
+  CHECK(httpRequest("POST", url(*port, "/v1/campaigns"), body).status == 401);
+  auto created = httpRequest("POST", url(*port, "/v1/campaigns"), body,
+                             {"Authorization: Bearer " + kTenantKey});
+  REQUIRE(created.status == 201);
+  std::string id = json::parse(created.body)["campaign_id"];
+  CHECK(redis.cli("XLEN parley:outbound") == "3");
+  auto progress = httpRequest("GET", url(*port, "/v1/campaigns/" + id), "",
+                              {"Authorization: Bearer " + kTenantKey});
+  REQUIRE(progress.status == 200);
+  auto p = json::parse(progress.body);
+  CHECK(p["total"] == 3);
+  CHECK(p["tenant"] == "demo");
+  // No SIP dialer in this worker: it takes no job, everything stays queued.
+  std::this_thread::sleep_for(700ms);
+  p = json::parse(httpRequest("GET", url(*port, "/v1/campaigns/" + id), "",
+                              {"Authorization: Bearer " + kAdminKey})
+                      .body);
+  CHECK(p["queued"] == 3);
+  CHECK(p["started"] == 0);
+  CHECK(httpRequest("GET", url(*port, "/v1/campaigns/cmp_nope"), "",
+                    {"Authorization: Bearer " + kAdminKey})
+            .status == 404);
+  w.signal(SIGTERM);
+  CHECK(w.waitExit(15s) == 0);
+  expectNoSecrets(w.allOutput());
+}
+
+TEST_CASE("without redis, campaigns are refused with 503") {
+  Dirs d("no-redis");
+  WorkerProcess w({"worker", "--config", kConfig}, workerEnv(d, {}));
+  auto port = w.waitReady();
+  REQUIRE(port);
+  auto r = httpRequest("POST", url(*port, "/v1/campaigns"),
+                       R"({"tenant":"demo","leads":[{"phone":"+14155550100"}]})",
+                       {"Authorization: Bearer " + kAdminKey});
+  CHECK(r.status == 503);
+  CHECK(r.body.find("redis") != std::string::npos);
+  w.signal(SIGTERM);
+  CHECK(w.waitExit(15s) == 0);
+}
