@@ -300,6 +300,7 @@ std::shared_ptr<Session> Session::start(MediaLoop& loop, SessionRegistry& regist
     loop.sessions.fetch_sub(1);
     throw;
   }
+  registry.announce(*session);  // call records and webhooks watch every session from here
   return session;
 }
 
