@@ -247,10 +247,16 @@ int Worker::run() {
                         {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1},
                         {{"loop", "control"}}));
   w.loadSampler = std::make_unique<LoadSampler>(&w.controlLoop, w.context->admission(), [&w] {
-    double worst = w.controlLag ? w.controlLag->lastLagMs() : 0.0;
-    for (auto& l : w.mediaLoops)
-      if (const core::LoopLagProbe* p = l->thread->lagProbe()) worst = std::max(worst, p->lastLagMs());
-    return worst;
+    // The lag histograms the loops' LoopLagProbes fill (same name and labels → same series).
+    auto& m = core::MetricsRegistry::global();
+    auto lag = [&m](const std::string& loop) -> const core::Histogram* {
+      return &m.histogram("parley_loop_lag_seconds",
+                          "How late the event loop ran a periodic timer (seconds)", {},
+                          {{"loop", loop}});
+    };
+    std::vector<const core::Histogram*> hs{lag("control")};
+    for (auto& l : w.mediaLoops) hs.push_back(lag(l->thread->name()));
+    return hs;
   });
   try {
     w.http = std::make_unique<HttpServer>(

@@ -5,7 +5,8 @@
 //
 // The load figure is the larger of
 //   cpu: process CPU seconds per wall second per core (getrusage; 1.0 = every core busy), and
-//   lag: the worst event-loop lag of the last sample (media loops + control loop) divided by
+//   lag: the mean event-loop lag over the last sample (worst of the media loops and the control
+//        loop, from their parley_loop_lag_seconds histograms) divided by
 //        `admission.lag_budget_ms` (default 50 ms: at 1.0 a 20 ms frame is 2.5 frames late),
 // smoothed with an exponential moving average (half of each new sample) so one slow tick does
 // not flap admission. Refusals: WHIP 503 (or 307 to a less-loaded worker in a fleet), SIP 503,

@@ -137,7 +137,7 @@ TEST_CASE("webhooks reach a receiver that fails 3 times, across a kill -9 of the
   std::ofstream(d.root / "webhooks.yaml")
       << "tenants:\n  demo:\n    url: " << rx.baseUrl() << "/hooks\n    secret_env: DEMO_HOOK\n";
   auto env =
-      workerEnv(d, {{"DEMO_HOOK", kHookSecret}, {"PARLEY_WEBHOOKS_INITIAL_BACKOFF_MS", "1500"}});
+      workerEnv(d, {{"DEMO_HOOK", kHookSecret}, {"PARLEY_WEBHOOKS_INITIAL_BACKOFF_MS", "3000"}});
   std::set<std::string> sent;
   std::string logs;
   {
@@ -224,12 +224,12 @@ TEST_CASE("two workers and a redis: the full one names the other for WHIP, a dea
   auto envA = workerEnv(da, {{"PARLEY_REDIS_URL", redis.url()},
                              {"PARLEY_FLEET_WORKER_ID", "worker-a"},
                              {"PARLEY_FLEET_HEARTBEAT_MS", "200"},
-                             {"PARLEY_FLEET_TTL_MS", "1000"},
+                             {"PARLEY_FLEET_TTL_MS", "2500"},
                              {"PARLEY_ADMISSION_MAX_SESSIONS", "0"}});
   auto envB = workerEnv(db, {{"PARLEY_REDIS_URL", redis.url()},
                              {"PARLEY_FLEET_WORKER_ID", "worker-b"},
                              {"PARLEY_FLEET_HEARTBEAT_MS", "200"},
-                             {"PARLEY_FLEET_TTL_MS", "1000"}});
+                             {"PARLEY_FLEET_TTL_MS", "2500"}});
   WorkerProcess a({"worker", "--config", kConfig}, envA);
   WorkerProcess b({"worker", "--config", kConfig}, envB);
   auto portA = a.waitReady();
@@ -271,7 +271,7 @@ TEST_CASE("two workers and a redis: the full one names the other for WHIP, a dea
 
   b.signal(SIGKILL);  // no goodbye: its entry must expire by itself
   b.waitExit(5s);
-  for (int i = 0; i < 50; ++i) {
+  for (int i = 0; i < 100; ++i) {
     view = fleet();
     if (view["workers"].size() == 1) break;
     std::this_thread::sleep_for(100ms);
