@@ -23,7 +23,7 @@ using nlohmann::json;
 constexpr auto kPollInterval = std::chrono::milliseconds(250);
 
 struct Options {
-  std::string tenant, to, context, trunk, url;
+  std::string tenant, to, context, trunk, url, apiKey;
   int ringTimeoutS = DialRequest::kDefaultRingTimeoutS;
   bool noWait = false;
   double timeoutS = 0;  ///< 0: ring timeout + 30 s
@@ -41,18 +41,21 @@ size_t collect(char* data, size_t size, size_t n, void* user) {
 
 /// One blocking HTTP request (a CLI, not a media loop). Throws core::Error when the worker
 /// cannot be reached.
-HttpResult request(const std::string& method, const std::string& url, const std::string& body) {
+HttpResult request(const std::string& method, const std::string& url, const std::string& body,
+                   const std::string& apiKey) {
   std::unique_ptr<CURL, void (*)(CURL*)> c(curl_easy_init(), curl_easy_cleanup);
   if (!c) throw core::Error("curl_easy_init failed");
   HttpResult r;
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  const std::string auth = "Authorization: Bearer " + apiKey;
+  if (!apiKey.empty()) headers = curl_slist_append(headers, auth.c_str());
   curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
   curl_easy_setopt(c.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
   if (method == "POST") {
     curl_easy_setopt(c.get(), CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(c.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-    curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, headers);
   }
+  curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, &collect);
   curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, &r.body);
   curl_easy_setopt(c.get(), CURLOPT_TIMEOUT, 10L);
@@ -91,7 +94,12 @@ int run(const Options& o, std::ostream& out, std::ostream& err) {
     base = env && *env ? env : "http://127.0.0.1:8080";
   }
   while (!base.empty() && base.back() == '/') base.pop_back();
-  HttpResult placed = request("POST", base + "/v1/calls", req.toJson());
+  std::string key = o.apiKey;
+  if (key.empty()) {
+    const char* env = std::getenv("PARLEY_API_KEY");
+    key = env ? env : "";
+  }
+  HttpResult placed = request("POST", base + "/v1/calls", req.toJson(), key);
   if (placed.status != 201) {
     err << "parley: the worker refused the call (" << placed.status << "): " << errorMessage(placed)
         << "\n";
@@ -107,7 +115,7 @@ int run(const Options& o, std::ostream& out, std::ostream& err) {
                         std::chrono::milliseconds(static_cast<int64_t>(limitS * 1000));
   size_t printed = 0;
   while (std::chrono::steady_clock::now() < deadline) {
-    HttpResult p = request("GET", progressUrl, {});
+    HttpResult p = request("GET", progressUrl, {}, key);
     if (p.status != 200) {
       err << "parley: progress (" << p.status << "): " << errorMessage(p) << "\n";
       return 1;
@@ -143,6 +151,8 @@ void addDialCommand(CLI::App& app, int& exitCode, std::ostream& out, std::ostrea
       ->check(CLI::Range(1, DialRequest::kMaxRingTimeoutS));
   cmd->add_option("--url", o->url,
                   "Worker base URL (default $PARLEY_URL or http://127.0.0.1:8080)");
+  cmd->add_option("--api-key", o->apiKey,
+                  "API key (api.admin_key_sha256 / api.keys_file; default $PARLEY_API_KEY)");
   cmd->add_flag("--no-wait", o->noWait, "Print the call id and return at once");
   cmd->add_option("--timeout", o->timeoutS,
                   "Seconds to follow progress (default ring timeout + 30)")

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "agent/api/ApiKeys.hpp"
 #include "agent/sip/OutboundCall.hpp"
 #include "agent/sip/SipCall.hpp"
 #include "core/Error.hpp"
@@ -132,7 +133,9 @@ struct CallState final : msip::SipLegSignalling {
   void onSipLegEnded(media::HangupReason) override { ua->hangup(ref); }
 };
 
-class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
+class SipSubsystem final : public Subsystem,
+                           public msip::SipUserAgentListener,
+                           public OutboundDialer {
  public:
   /// What the HTTP routes hold: they may outlive the subsystem (the router is the worker's), so
   /// they reach it through here and get 503 once it stopped.
@@ -160,38 +163,65 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
               settings_.listen.toString(), settings_.publicIp, settings_.rtpFirst,
               settings_.rtpLast, trunks_.all().size());
     api_->owner = this;
-    registerRoutes(context.router(), api_, settings_.retryAfterS);
+    registerRoutes(context.router(), context.api(), api_, settings_.retryAfterS);
+    context.setOutboundDialer(this);
+  }
+
+  /// OutboundDialer (the fleet's outbound call queue): dial() with the outcome reported once
+  /// the call is over. Throws core::UsageError / core::Error when it cannot dial.
+  std::string dialQueued(const std::string& requestJson,
+                         std::function<void(const std::string& outcome)> onEnded) override {
+    DialRequest r = DialRequest::parse(requestJson);
+    std::string id;
+    try {
+      std::lock_guard lock(api_->mutex);
+      if (!api_->owner) throw core::Error("SIP is stopping");
+      id = dial(r, std::move(onEnded));
+    } catch (const DialRefused& e) {
+      throw core::Error("cannot dial " + r.to + ": " + e.message);
+    }
+    return id;
   }
 
   /// POST /v1/calls {"tenant","to","context"?,"trunk"?,"ring_timeout_s"?} → 201
-  /// {"call_id","state":"dialing","progress_url"}; 400 bad body, 404 unknown tenant/trunk, 503
-  /// (+ Retry-After) no outbound trunk, draining or full. GET /v1/calls/{id}/progress → the
-  /// call's progress events (CallProgressBook::json), 404 if unknown.
-  static void registerRoutes(Router& router, std::shared_ptr<Api> api, int retryAfterS) {
-    router.add(HttpMethod::Post, "/v1/calls", [api, retryAfterS](const HttpRequest& req) {
-      std::lock_guard lock(api->mutex);
-      if (!api->owner) return HttpResponse::error(503, "SIP is stopping");
-      try {
-        std::string id = api->owner->dial(DialRequest::parse(req.body));
-        nlohmann::json j = {{"call_id", id},
-                            {"state", "dialing"},
-                            {"progress_url", "/v1/calls/" + id + "/progress"}};
-        auto r = HttpResponse::json(201, j.dump());
-        r.headers.emplace_back("Location", "/v1/calls/" + id + "/progress");
-        return r;
-      } catch (const core::UsageError& e) {
-        return HttpResponse::error(400, e.what());
-      } catch (const DialRefused& e) {
-        auto r = HttpResponse::error(e.status, e.message);
-        if (e.status == 503) r.headers.emplace_back("Retry-After", std::to_string(retryAfterS));
-        return r;
-      }
-    });
-    router.add(HttpMethod::Get, "/v1/calls/{id}/progress", [api](const HttpRequest& req) {
-      auto j = api->book.json(req.params.at("id"));
-      if (!j) return HttpResponse::error(404, "no outbound call with this id");
-      return HttpResponse::json(200, *j);
-    });
+  /// {"call_id","state":"dialing","progress_url"}; 400 bad body, 404 unknown tenant/trunk (or a
+  /// tenant the API key may not see), 503 (+ Retry-After) no outbound trunk, draining or full.
+  /// GET /v1/calls/{id}/progress → the call's progress events (CallProgressBook::json), 404 if
+  /// unknown. Both need an API key (`guard`: 401 without one, 429 over its rate) — a call costs
+  /// money.
+  static void registerRoutes(Router& router, ApiGuard& guard, std::shared_ptr<Api> api,
+                             int retryAfterS) {
+    router.add(HttpMethod::Post, "/v1/calls",
+               guard.wrap([api, retryAfterS](const HttpRequest& req, const ApiPrincipal& who) {
+                 std::lock_guard lock(api->mutex);
+                 if (!api->owner) return HttpResponse::error(503, "SIP is stopping");
+                 try {
+                   DialRequest request = DialRequest::parse(req.body);
+                   if (!who.canSee(request.tenant))
+                     return HttpResponse::error(404, "unknown tenant '" + request.tenant + "'");
+                   std::string id = api->owner->dial(request);
+                   nlohmann::json j = {{"call_id", id},
+                                       {"state", "dialing"},
+                                       {"progress_url", "/v1/calls/" + id + "/progress"}};
+                   auto r = HttpResponse::json(201, j.dump());
+                   r.headers.emplace_back("Location", "/v1/calls/" + id + "/progress");
+                   return r;
+                 } catch (const core::UsageError& e) {
+                   return HttpResponse::error(400, e.what());
+                 } catch (const DialRefused& e) {
+                   auto r = HttpResponse::error(e.status, e.message);
+                   if (e.status == 503)
+                     r.headers.emplace_back("Retry-After", std::to_string(retryAfterS));
+                   return r;
+                 }
+               }));
+    router.add(HttpMethod::Get, "/v1/calls/{id}/progress",
+               guard.wrap([api](const HttpRequest& req, const ApiPrincipal& who) {
+                 auto j = api->book.json(req.params.at("id"));
+                 if (j && !who.canSee(nlohmann::json::parse(*j).value("tenant", ""))) j.reset();
+                 if (!j) return HttpResponse::error(404, "no outbound call with this id");
+                 return HttpResponse::json(200, *j);
+               }));
   }
 
   ~SipSubsystem() override { stop(); }
@@ -204,6 +234,7 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
       std::lock_guard lock(api_->mutex);
       api_->owner = nullptr;
     }
+    context_.setOutboundDialer(nullptr);
     ua_->stop();  // no more callbacks; sofia sent BYE/487 for what was open
     // End every call on its loop and wait (the loops still run at this point).
     std::vector<std::future<void>> waits;
@@ -219,6 +250,8 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
         done->set_value();
     }
     for (auto& w : waits) w.wait_for(kStopWait);
+    for (auto& [ref, side] : calls_)
+      if (side.onEnded) side.onEnded(side.answered ? "ended" : "failed");
     calls_.clear();
   }
 
@@ -295,7 +328,8 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
 
   /// Places an outbound call (HTTP control thread). Returns the call id; progress goes to
   /// book(). Throws core::UsageError (bad request: 400) or DialRefused (404/503).
-  std::string dial(const DialRequest& r) {
+  std::string dial(const DialRequest& r,
+                   std::function<void(const std::string&)> onEnded = nullptr) {
     auto tenant = context_.tenants().byId(r.tenant);
     if (!tenant) throw DialRefused{404, "unknown tenant '" + r.tenant + "'"};
     const msip::SipTrunk* trunk = nullptr;
@@ -337,6 +371,7 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
     info.transfer = referFunction(ref, transferTarget(*tenant, trunk, {}));
     auto state = newCallState(ref, *port);
     SipSide side{.state = state, .local = local, .outbound = true, .tenant = tenant, .info = info};
+    side.onEnded = std::move(onEnded);
     api_->book.start(info.callId, tenant->id, r.to);
     ++activeCalls_;
     log_.info("dialing {} through trunk {} for tenant {} call {}", r.to, trunk->name, tenant->id,
@@ -368,6 +403,7 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
     if (p.status >= 300) {
       side.finalSeen = true;
       const char* ev = progressEventForStatus(p.status);
+      side.lastEvent = ev;
       api_->book.add(id, {ev, p.status, p.phrase});
       log_.info("call {}: {} ({} {})", id, ev, p.status, p.phrase);
       return;
@@ -379,6 +415,8 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
     auto answer = msip::parseSdp(p.body, &why);
     auto choice = answer ? msip::negotiate(*answer, settings_.codecs) : std::nullopt;
     if (!choice) {
+      side.answered = false;
+      side.lastEvent = "failed";
       api_->book.add(id, {"failed", p.status,
                           "unusable SDP answer: " + (why.empty() ? "no common codec" : why)});
       log_.warn("call {}: answered with an unusable SDP ({}); hanging up", id, why);
@@ -463,11 +501,14 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
     if (it == calls_.end()) return;  // refused before anything was allocated
     auto state = it->second.state;
     if (it->second.outbound) {
-      const auto& id = it->second.info.callId;
-      if (it->second.answered)
+      SipSide& side = it->second;
+      const auto& id = side.info.callId;
+      if (side.answered)
         api_->book.add(id, {"ended", 0, ""});
-      else if (!it->second.finalSeen)
+      else if (!side.finalSeen)
         api_->book.add(id, {"failed", status, phrase.empty() ? "no response" : phrase});
+      if (side.onEnded)
+        side.onEnded(side.answered ? "ended" : side.lastEvent.empty() ? "failed" : side.lastEvent);
     }
     calls_.erase(it);
     updateActive();
@@ -487,6 +528,9 @@ class SipSubsystem final : public Subsystem, public msip::SipUserAgentListener {
     SipCallInfo info;                             ///< outbound: filled at dial time
     bool answered = false;
     bool finalSeen = false;  ///< a final response was reported (busy, no answer, answered…)
+    std::string lastEvent;   ///< outbound: busy / no_answer / failed once reported
+    /// outbound via OutboundDialer: told the outcome once, when the call is over (SIP thread).
+    std::function<void(const std::string&)> onEnded;
   };
 
   std::shared_ptr<CallState> newCallState(CallRef ref, uint16_t port) {

@@ -4,7 +4,7 @@
 # It sets ROOT (checkout), FIX (tests/fixtures/sip), WORK (a fresh temp dir, removed at exit
 # unless KEEP=1), SIP_PORT / HTTP_PORT (free loopback ports), RTP_FIRST (an even port in
 # 30000-33998 with 100 ports above it free of our other tests), DID (the demo tenant's number),
-# and defines fail, free_port, write_trunks, write_worker_config, start_worker, stop_worker.
+# PARLEY_API_KEY / API_AUTH (the worker's admin API key), and defines fail, free_port, write_trunks, write_worker_config, start_worker, stop_worker.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 FIX="$ROOT/tests/fixtures/sip"
@@ -49,11 +49,19 @@ ${1:-}
 YAML
 }
 
+# The admin API key of the test worker (the /v1 routes need one): PARLEY_API_KEY for `parley dial`,
+# API_AUTH for curl.
+export PARLEY_API_KEY="sip-e2e-$RANDOM$RANDOM"
+API_AUTH="Authorization: Bearer $PARLEY_API_KEY"
+API_KEY_SHA256=$(printf '%s' "$PARLEY_API_KEY" | sha256sum | cut -d' ' -f1)
+
 # write_worker_config [EXTRA_SIP_KEYS] [FORMAT]: $WORK/parley.yaml for a worker on loopback with
-# SIP on $SIP_PORT, the demo tenants, a fresh data dir, and the given extra sip.* lines
-# (indented two spaces). FORMAT: text (default) or json logs.
+# SIP on $SIP_PORT, the demo tenants, a fresh data dir, the admin API key, and the given extra
+# sip.* lines (indented two spaces). FORMAT: text (default) or json logs.
 write_worker_config() {
   cat > "$WORK/parley.yaml" <<YAML
+api:
+  admin_key_sha256: $API_KEY_SHA256
 http:
   listen: 127.0.0.1:$HTTP_PORT
 data_dir: $WORK/data

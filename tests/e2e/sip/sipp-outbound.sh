@@ -3,8 +3,8 @@
 # sipp as a UAS. Checks: `parley dial` → POST /v1/calls → INVITE; the trunk's 401 digest
 # challenge is answered with the configured credentials (sipp verifies the digest), ringing and
 # answered are reported, the dialog runs (RTP both ways) until the far end's BYE, progress ends
-# with "ended"; a busy callee (486) is reported as busy with its SIP status; bad requests get
-# 400/404. Usage: sipp-outbound.sh path/to/parley
+# with "ended"; a busy callee (486) is reported as busy with its SIP status; no API key → 401,
+# bad requests get 400/404. Usage: sipp-outbound.sh path/to/parley
 PARLEY=$(realpath "${1:?usage: $0 path/to/parley}")
 E2E_NAME=sipp-outbound
 . "$(dirname "$0")/lib.sh"
@@ -45,7 +45,7 @@ grep -q '"event":"answered"' "$WORK/dial1.out" || fail "no answered event"
 CALL1=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["call_id"])' "$WORK/dial1.out")
 trunk_result uas_auth_answer.xml
 sleep 0.5
-progress=$(curl -fsS "$API/v1/calls/$CALL1/progress")
+progress=$(curl -fsS -H "$API_AUTH" "$API/v1/calls/$CALL1/progress")
 grep -q '"state":"ended"' <<< "$progress" || fail "progress did not end: $progress"
 line=$(grep "$CALL1" "$WORK/worker.log" | grep -E 'call ended \(rtp in' | head -1) || fail "no call end for $CALL1"
 read -r in out _ <<< "$(rtp_counts "$line")"
@@ -64,18 +64,24 @@ grep '"event":"busy"' "$WORK/dial2.out" | grep -q '"sip_status":486' || fail "bu
 trunk_result uas_busy.xml
 echo "ok: busy 486"
 
-# 3. Bad requests.
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$API/v1/calls" -d '{"tenant":"demo"}')
+# 3. Bad requests; no API key → 401 (nothing dialled).
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$API/v1/calls" -d '{"tenant":"demo","to":"+15551230009"}')
+[ "$code" = 401 ] || fail "no API key → $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer wrong" "$API/v1/calls/$CALL1/progress")
+[ "$code" = 401 ] || fail "wrong API key → $code"
+rc=0; PARLEY_API_KEY= "$PARLEY" dial --url "$API" --tenant demo --to "+15551230009" 2> /dev/null || rc=$?
+[ "$rc" = 1 ] || fail "dial without a key exit $rc (want 1)"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "$API_AUTH" -X POST "$API/v1/calls" -d '{"tenant":"demo"}')
 [ "$code" = 400 ] || fail "missing to → $code"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$API/v1/calls" -d '{"tenant":"demo","to":"call me"}')
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "$API_AUTH" -X POST "$API/v1/calls" -d '{"tenant":"demo","to":"call me"}')
 [ "$code" = 400 ] || fail "bad number → $code"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$API/v1/calls" -d '{"tenant":"nope","to":"+15551230003"}')
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "$API_AUTH" -X POST "$API/v1/calls" -d '{"tenant":"nope","to":"+15551230003"}')
 [ "$code" = 404 ] || fail "unknown tenant → $code"
-code=$(curl -s -o /dev/null -w '%{http_code}' "$API/v1/calls/sip-unknown/progress")
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "$API_AUTH" "$API/v1/calls/sip-unknown/progress")
 [ "$code" = 404 ] || fail "unknown call progress → $code"
 rc=0; "$PARLEY" dial --url "$API" --tenant demo --to "+1555" --context '[1]' 2> /dev/null || rc=$?
 [ "$rc" = 2 ] || fail "dial with a bad --context exit $rc (want 2)"
-echo "ok: 400/404 and usage errors"
+echo "ok: 401 without a key, 400/404 and usage errors"
 
 stop_worker
 echo "sip outbound e2e: passed"
