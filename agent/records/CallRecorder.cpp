@@ -24,6 +24,17 @@ std::string legKind(Session& s) {
 
 }  // namespace
 
+std::optional<std::pair<std::string, nlohmann::json>> appointmentEvent(
+    const dialog::ToolCallRecord& call) {
+  if (call.error) return std::nullopt;
+  auto result = nlohmann::json::parse(call.result, nullptr, false);
+  if (!result.is_object() || result.value("replayed", false)) return std::nullopt;
+  std::string status = result.value("status", "");
+  if (status != "booked" && status != "cancelled" && status != "rescheduled") return std::nullopt;
+  return std::make_pair("appointment." + status,
+                        result.value("appointment", nlohmann::json::object()));
+}
+
 std::string newEventId() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
@@ -69,18 +80,14 @@ class CallRecorder::Tap final : public SessionObserver {
   }
 
   void onSessionToolCall(const dialog::ToolCallRecord& call) override {
-    if (call.error) return;
-    auto result = nlohmann::json::parse(call.result, nullptr, false);
-    if (!result.is_object()) return;
-    std::string status = result.value("status", "");
-    if (status != "booked" && status != "cancelled" && status != "rescheduled") return;
+    auto ev = appointmentEvent(call);
+    if (!ev) return;
     CallEvent e{newEventId(),
-                "appointment." + status,
+                ev->first,
                 call_.record.tenantId,
                 call_.record.callId,
                 wallNow(),
-                {{"call_id", call_.record.callId},
-                 {"appointment", result.value("appointment", nlohmann::json::object())}}};
+                {{"call_id", call_.record.callId}, {"appointment", std::move(ev->second)}}};
     post([e = std::move(e)](CallRecorder& r) { r.publish(e); });
   }
 

@@ -7,7 +7,9 @@
 #include <atomic>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/SessionRegistry.hpp"
@@ -41,6 +43,12 @@ class CallEventListener {
   virtual ~CallEventListener() = default;
   virtual void onCallEvent(const CallEvent& event) = 0;
 };
+
+/// The business event a finished tool call means: "appointment.booked", ".cancelled" or
+/// ".rescheduled" with {"appointment": …} from the booking tool's result, or nullopt (other tools,
+/// errors, and idempotent replays, which changed nothing).
+std::optional<std::pair<std::string, nlohmann::json>> appointmentEvent(
+    const dialog::ToolCallRecord& call);
 
 /// "evt_" + 24 random hex digits (96 bits).
 std::string newEventId();

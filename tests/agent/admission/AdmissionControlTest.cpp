@@ -13,7 +13,7 @@ TEST_CASE("the load figure is the larger of CPU per core and loop lag over its b
   CHECK(agent::loadFigure(-1, 1, 1, -5, 50) == 0);
 }
 
-TEST_CASE("admission refuses when full, overloaded or draining, and /readyz follows") {
+TEST_CASE("admission refuses when full - overloaded or draining - and /readyz follows") {
   core::MetricsRegistry metrics;
   agent::SessionRegistry sessions(metrics);
   agent::Readiness readiness;

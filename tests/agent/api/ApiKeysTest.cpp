@@ -49,7 +49,7 @@ TEST_CASE("sha256 is the standard digest") {
   CHECK_FALSE(agent::parseSha256Hex(std::string(64, 'g')));
 }
 
-TEST_CASE("keys authenticate to their tenant or as admin; anything else does not") {
+TEST_CASE("keys authenticate to their tenant or as admin - anything else does not") {
   auto t =
       agent::ApiKeyTable::fromYaml(agent::toHex(agent::sha256(kAdminKey)), keysYaml(), "k.yaml");
   CHECK(t.size() == 3);

@@ -26,7 +26,9 @@ std::string parseError(const std::string& body) {
   return "no error";
 }
 
-int64_t ms(const std::string& utc) { return agent::parseTime(utc)->time_since_epoch().count(); }
+int64_t ms(const std::string& utc) {
+  return agent::parseTime(utc)->time_since_epoch().count();
+}
 
 }  // namespace
 

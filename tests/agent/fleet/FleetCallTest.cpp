@@ -47,7 +47,7 @@ std::string url(int port, const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("a SIP call is recorded, served by /v1/calls and announced by signed webhooks") {
+TEST_CASE("a SIP call is recorded - served by /v1/calls and announced by signed webhooks") {
   auto dir =
       std::filesystem::temp_directory_path() / ("parley-fleet-call-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);

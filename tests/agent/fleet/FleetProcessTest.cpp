@@ -86,7 +86,7 @@ std::string headerValue(const std::string& headers, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("/v1 needs an API key, a tenant key sees its tenant, and over the rate is 429") {
+TEST_CASE("/v1 needs an API key - a tenant key sees its tenant - and over the rate is 429") {
   Dirs d("api");
   WorkerProcess w({"worker", "--config", kConfig},
                   workerEnv(d, {{"PARLEY_API_RATE_LIMIT_PER_MIN", "5"}}));
@@ -125,7 +125,7 @@ TEST_CASE("/v1 needs an API key, a tenant key sees its tenant, and over the rate
   expectNoSecrets(w.allOutput());
 }
 
-TEST_CASE("webhooks reach a receiver that fails 3 times, across a kill -9 of the worker") {
+TEST_CASE("webhooks reach a receiver that fails 3 times - across a kill -9 of the worker") {
   Dirs d("hooks");
   std::atomic<int> seen{0};
   const int failFirst = 3;
@@ -190,7 +190,7 @@ TEST_CASE("webhooks reach a receiver that fails 3 times, across a kill -9 of the
   expectNoSecrets(logs);
 }
 
-TEST_CASE("at max_sessions the worker refuses calls: /readyz 503, WHIP 503 + Retry-After") {
+TEST_CASE("at max_sessions the worker refuses calls: /readyz 503 - WHIP 503 + Retry-After") {
   Dirs d("admission");
   WorkerProcess w({"worker", "--config", kConfig},
                   workerEnv(d, {{"PARLEY_ADMISSION_MAX_SESSIONS", "0"},
@@ -218,7 +218,7 @@ TEST_CASE("at max_sessions the worker refuses calls: /readyz 503, WHIP 503 + Ret
   expectNoSecrets(w.allOutput());
 }
 
-TEST_CASE("two workers and a redis: the full one names the other for WHIP, a dead one drops out") {
+TEST_CASE("two workers and a redis: the full one names the other for WHIP - a dead one drops out") {
   test::RedisServer redis;
   Dirs da("fleet-a"), db("fleet-b");
   auto envA = workerEnv(da, {{"PARLEY_REDIS_URL", redis.url()},
@@ -328,7 +328,7 @@ TEST_CASE("campaigns go onto the fleet's outbound queue and report progress") {
   expectNoSecrets(w.allOutput());
 }
 
-TEST_CASE("without redis, campaigns are refused with 503") {
+TEST_CASE("without redis - campaigns are refused with 503") {
   Dirs d("no-redis");
   WorkerProcess w({"worker", "--config", kConfig}, workerEnv(d, {}));
   auto port = w.waitReady();

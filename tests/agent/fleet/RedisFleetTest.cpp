@@ -41,7 +41,7 @@ agent::RedisUrl urlOf(const test::RedisServer& r) {
 
 }  // namespace
 
-TEST_CASE("redis URLs parse, and their passwords are never part of where()") {
+TEST_CASE("redis URLs parse - and their passwords are never part of where()") {
   auto u = agent::RedisUrl::parse("redis://:s3cret@10.0.0.5:6380/2");
   REQUIRE(u);
   CHECK(u->host == "10.0.0.5");
@@ -87,7 +87,7 @@ TEST_CASE("the async client talks to a real redis binary-safe and reports errors
   loop.stop();
 }
 
-TEST_CASE("the registry lists live workers, forgets dead ones and redirects to the least loaded") {
+TEST_CASE("the registry lists live workers - forgets dead ones and redirects to the least loaded") {
   test::RedisServer redis;
   core::LoopThread loop("registry-test");
   std::unique_ptr<agent::RedisClient> ca, cb;

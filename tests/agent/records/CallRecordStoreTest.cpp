@@ -78,7 +78,7 @@ TEST_CASE("a stored call reads back with every field") {
   CHECK_FALSE(store.get("nope"));
 }
 
-TEST_CASE("list filters by tenant, since and outcome, newest first, and survives a reopen") {
+TEST_CASE("list filters by tenant - since and outcome - newest first - and survives a reopen") {
   auto file = tempFile("list");
   {
     agent::CallRecordStore store(file);
@@ -104,7 +104,7 @@ TEST_CASE("list filters by tenant, since and outcome, newest first, and survives
   CHECK(store.list({.limit = 1}).size() == 1);
 }
 
-TEST_CASE("parseTime takes RFC 3339, dates and Unix seconds, and refuses the rest") {
+TEST_CASE("parseTime takes RFC 3339 - dates and Unix seconds - and refuses the rest") {
   CHECK(agent::rfc3339Ms(at("2026-11-21T03:50:00Z")) == "2026-11-21T03:50:00.000Z");
   CHECK(agent::rfc3339Ms(at("2026-11-21T03:50:00.5Z")) == "2026-11-21T03:50:00.500Z");
   CHECK(agent::rfc3339Ms(at("2026-11-21T05:50:00+02:00")) == "2026-11-21T03:50:00.000Z");

@@ -94,7 +94,7 @@ bool waitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeou
 
 }  // namespace
 
-TEST_CASE("events survive failed deliveries and a restart, and arrive signed") {
+TEST_CASE("events survive failed deliveries and a restart - and arrive signed") {
   auto dir =
       std::filesystem::temp_directory_path() / ("parley-webhooks-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
