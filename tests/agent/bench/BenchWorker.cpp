@@ -4,7 +4,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <future>
@@ -14,6 +16,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "agent/SessionRegistry.hpp"
 #include "agent/WorkerContext.hpp"
@@ -26,6 +31,7 @@
 #include "dialog/net/WsClientContext.hpp"
 #include "media/Pacer.hpp"
 #include "media/sip/SipLeg.hpp"
+#include "tests/agent/bench/BenchUtil.hpp"
 #include "tools/Tenant.hpp"
 #include "tools/TenantLoader.hpp"
 #include "tools/booking/SqliteBookingStore.hpp"
@@ -34,18 +40,6 @@ namespace parley::bench {
 namespace {
 
 using nlohmann::json;
-
-int64_t monoNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-double threadCpuS() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
 
 /// A pacer sender that only records how late each tick reached it. Registered first on a
 /// loop's pacer it sees the tick fire (what parley_pacer_send_jitter_seconds records);
@@ -92,6 +86,8 @@ struct Call {
   int index = 0;
   std::weak_ptr<agent::Session> session;
   std::unique_ptr<CallProbe> probe;
+  /// Registered on the pacer right after this call's leg: sees when its frame has been sent.
+  std::unique_ptr<TickProbe> sent;
   media::sip::SipLeg* leg = nullptr;  ///< owned by the session; valid while it has not ended
   media::JitterBufferStats jbMark;
   media::sip::SipLegStats legMark;
@@ -131,12 +127,18 @@ auto onLoop(LoopState& ls, F&& fn) -> decltype(fn()) {
 }
 
 void startLoops(WorkerState& w, unsigned threads) {
+  const bool ftz = std::getenv("BENCH_FTZ") != nullptr && *std::getenv("BENCH_FTZ") != '\0';
   for (unsigned i = 0; i < threads; ++i) {
     auto ls = std::make_unique<LoopState>();
     ls->ml.index = i;
     ls->ml.thread = std::make_unique<core::LoopThread>("media-" + std::to_string(i));
     LoopState* l = ls.get();
-    onLoop(*l, [l] {
+    onLoop(*l, [l, ftz] {
+#if defined(__SSE__)
+      // BENCH_FTZ=1: flush denormals to zero on the media threads (MXCSR FTZ|DAZ) — shows what
+      // the worker costs once its IIR filters stop decaying into denormals (see README).
+      if (ftz) _mm_setcsr(_mm_getcsr() | 0x8040);
+#endif
       uv_loop_t* uv = l->ml.thread->loop();
       l->ml.pacer =
           std::make_unique<media::Pacer>(uv, core::SystemClock::instance(), l->ml.thread->name());
@@ -178,48 +180,60 @@ json start(WorkerState& w, const json& cmd) {
   w.rssBaseline = core::processResidentBytes();
   json errors = json::array();
   const size_t nLoops = w.loops.size();
-  for (size_t li = 0; li < nLoops; ++li) {
-    LoopState& ls = *w.loops[li];
-    json e = onLoop(ls, [&]() -> json {
-      json errs = json::array();
-      uv_loop_t* uv = ls.ml.thread->loop();
-      for (int i = static_cast<int>(li); i < calls; i += static_cast<int>(nLoops)) {
-        try {
-          media::sip::SipLegConfig c;
-          c.id = "bench-" + std::to_string(i);
-          c.rtpBind = *core::SocketAddress::fromHostPort("127.0.0.1",
-                                                         static_cast<uint16_t>(rtpBase + 2 * i));
-          c.remote = *client;
-          c.choice = choice;
-          auto leg = std::make_unique<media::sip::SipLeg>(
-              uv, *ls.ml.pacer, core::SystemClock::instance(), c, nullptr);
-          Call call;
-          call.index = i;
-          call.leg = leg.get();
-          call.probe = std::make_unique<CallProbe>();
-          call.probe->index = i;
-          agent::SessionParams p;
-          p.tenant = w.tenant;
-          p.leg = std::move(leg);
-          p.callerNumber = "+1555" + std::to_string(1000000 + i);
-          p.callId = c.id;
-          p.providers = providers;
-          p.store = w.store;
-          p.legHasEchoCancellation = aec;
-          auto s = agent::Session::start(ls.ml, w.registry, std::move(p));
-          s->addObserver(call.probe.get());
-          call.session = s;
-          ls.calls.push_back(std::move(call));
-        } catch (const std::exception& ex) {
-          errs.push_back("call " + std::to_string(i) + ": " + ex.what());
+  // Calls arrive at `rampPerSecond` (a trunk does not deliver a thousand INVITEs in one
+  // instant): batches every 100 ms, each spread over the loops as Worker::pickLoop would.
+  const int perSecond = std::max(1, cmd.value("rampPerSecond", 200));
+  const int batch = std::max(1, perSecond / 10);
+  for (int from = 0; from < calls; from += batch) {
+    const int to = std::min(calls, from + batch);
+    if (from > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (size_t li = 0; li < nLoops; ++li) {
+      LoopState& ls = *w.loops[li];
+      json e = onLoop(ls, [&]() -> json {
+        json errs = json::array();
+        uv_loop_t* uv = ls.ml.thread->loop();
+        for (int i = from +
+                     static_cast<int>((li + nLoops - static_cast<size_t>(from) % nLoops) % nLoops);
+             i < to; i += static_cast<int>(nLoops)) {
+          try {
+            media::sip::SipLegConfig c;
+            c.id = "bench-" + std::to_string(i);
+            c.rtpBind = *core::SocketAddress::fromHostPort("127.0.0.1",
+                                                           static_cast<uint16_t>(rtpBase + 2 * i));
+            c.remote = *client;
+            c.choice = choice;
+            auto leg = std::make_unique<media::sip::SipLeg>(
+                uv, *ls.ml.pacer, core::SystemClock::instance(), c, nullptr);
+            Call call;
+            call.index = i;
+            call.leg = leg.get();
+            call.probe = std::make_unique<CallProbe>();
+            call.probe->index = i;
+            agent::SessionParams p;
+            p.tenant = w.tenant;
+            p.leg = std::move(leg);
+            p.callerNumber = "+1555" + std::to_string(1000000 + i);
+            p.callId = c.id;
+            p.providers = providers;
+            p.store = w.store;
+            p.legHasEchoCancellation = aec;
+            auto s = agent::Session::start(ls.ml, w.registry, std::move(p));
+            s->addObserver(call.probe.get());
+            call.sent = std::make_unique<TickProbe>();
+            ls.ml.pacer->add(call.sent.get());
+            call.session = s;
+            ls.calls.push_back(std::move(call));
+          } catch (const std::exception& ex) {
+            errs.push_back("call " + std::to_string(i) + ": " + ex.what());
+          }
         }
-      }
-      // The end-of-tick probe goes after every call so it sees the whole burst.
-      ls.ml.pacer->remove(&ls.last);
-      ls.ml.pacer->add(&ls.last);
-      return errs;
-    });
-    for (auto& x : e) errors.push_back(x);
+        // The end-of-tick probe goes after every call so it sees the whole burst.
+        ls.ml.pacer->remove(&ls.last);
+        ls.ml.pacer->add(&ls.last);
+        return errs;
+      });
+      for (auto& x : e) errors.push_back(x);
+    }
   }
   return {{"ok", errors.empty()},
           {"rssBaseline", w.rssBaseline},
@@ -238,6 +252,9 @@ json mark(WorkerState& w) {
       ls.skippedMark = ls.ml.pacer->skippedTicks();
       ls.ticksMark = ls.ml.pacer->ticks();
       for (auto& c : ls.calls) {
+        c.sent->lateNs.clear();
+        c.sent->lateNs.reserve(4096);
+        c.sent->recording = true;
         c.probe->recording = true;
         c.probe->turns = json::array();
         c.probe->bargeIns = json::array();
@@ -254,6 +271,16 @@ json mark(WorkerState& w) {
   return {{"ok", true}, {"monoNs", w.wallMark}};
 }
 
+/// p50/p99/max of `v` (ms), nearest rank.
+json summary(std::vector<double>& v) {
+  if (v.empty()) return {{"n", 0}};
+  std::sort(v.begin(), v.end());
+  return {{"p50", round2(quantileSorted(v, 0.5))},
+          {"p99", round2(quantileSorted(v, 0.99))},
+          {"max", round2(v.back())},
+          {"n", v.size()}};
+}
+
 json stats(WorkerState& w) {
   const double cpu = core::processCpuSeconds() - w.cpuMark;
   const double wall = static_cast<double>(monoNs() - w.wallMark) / 1e9;
@@ -268,6 +295,7 @@ json stats(WorkerState& w) {
   uint64_t jbLost = 0, jbLate = 0, jbConcealed = 0, jbAccelerated = 0, jbPackets = 0, jbInvalid = 0,
            rtpSent = 0, rtpReceived = 0, legDropped = 0;
   int ended = 0, alive = 0;
+  std::vector<double> sendLate, ipdv;
   double jbDelaySum = 0;
   for (auto& l : w.loops) {
     LoopState& ls = *l;
@@ -280,6 +308,12 @@ json stats(WorkerState& w) {
                        {"ticks", ls.ml.pacer->ticks() - ls.ticksMark},
                        {"skippedTicks", ls.ml.pacer->skippedTicks() - ls.skippedMark}});
       for (auto& c : ls.calls) {
+        c.sent->recording = false;
+        const auto& v = c.sent->lateNs;
+        for (size_t i = 0; i < v.size(); ++i) {
+          sendLate.push_back(static_cast<double>(v[i]) / 1e6);
+          if (i > 0) ipdv.push_back(std::abs(static_cast<double>(v[i] - v[i - 1])) / 1e6);
+        }
         c.probe->recording = false;
         for (auto& t : c.probe->turns) turns.push_back(t);
         for (auto& b : c.probe->bargeIns) bargeIns.push_back(b);
@@ -311,6 +345,8 @@ json stats(WorkerState& w) {
   out["bargeIns"] = bargeIns;
   out["tickFirstLateNs"] = firstLate;
   out["tickLastLateNs"] = lastLate;
+  out["frameSendLateMs"] = summary(sendLate);
+  out["frameIpdvMs"] = summary(ipdv);
   out["callsAlive"] = alive;
   out["callsEnded"] = ended;
   out["endReasons"] = endReasons;

@@ -14,18 +14,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "tests/agent/bench/BenchUtil.hpp"
+
 namespace parley::bench {
 namespace {
 
 constexpr int64_t kFrameNs = 20'000'000;
 constexpr size_t kBatch = 64;
 constexpr size_t kMaxPacket = 1500;
-
-int64_t monoNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
