@@ -485,6 +485,10 @@ TEST_CASE("open event streams end when the worker stops") {
   REQUIRE(post.status == 201);
   StreamClient live(*port, "/v1/sessions/" + headerValue(post, "x-parley-session") + "/events");
   REQUIRE(live.waitFor("event: call\n", 5000ms));
+  // The session counts once it started on its media loop (just after the "call" event).
+  for (int i = 0; i < 100 && metric(*port, "parley_active_sessions") != 1; ++i)
+    std::this_thread::sleep_for(20ms);
+  REQUIRE(metric(*port, "parley_active_sessions") == 1);
   w.signal(SIGINT);  // stop now, cutting the call short (exit code 1)
   CHECK(live.waitEof(10000ms));
   CHECK(w.waitExit(15s) == 1);
