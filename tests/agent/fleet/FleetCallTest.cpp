@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -44,6 +45,71 @@ int freePort(int type) {
 std::string url(int port, const std::string& path) {
   return "http://127.0.0.1:" + std::to_string(port) + path;
 }
+
+/// Runs sipp as a trunk calling `target` ("127.0.0.1:port") with `scenario`; true if it passed.
+bool sipp(const std::filesystem::path& dir, const std::string& target, const std::string& scenario,
+          const std::string& extra = "") {
+  int mediaPort = freePort(SOCK_DGRAM) & ~1;
+  std::string cmd = "cd " + dir.string() + " && timeout 60 sipp " + target + " -sf " + scenario +
+                    " -s " + kDid + " -i 127.0.0.1 -mi 127.0.0.1 -mp " + std::to_string(mediaPort) +
+                    " -m 1 -l 1 -nostdin -timeout 40s -timeout_error " + extra +
+                    " >> sipp.out 2>&1";
+  return std::system(cmd.c_str()) == 0;
+}
+
+/// tests/fixtures/sip/invite_rejected.xml expecting `status`, written into `dir`.
+std::string rejectedScenario(const std::filesystem::path& dir, int status) {
+  std::ifstream in(std::string(PARLEY_SOURCE_DIR) + "/tests/fixtures/sip/invite_rejected.xml");
+  std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (size_t p; (p = xml.find("@STATUS@")) != std::string::npos;)
+    xml.replace(p, 8, std::to_string(status));
+  auto out = dir / ("rejected-" + std::to_string(status) + ".xml");
+  std::ofstream(out) << xml;
+  return out.string();
+}
+
+struct SipWorker {
+  int sipPort = freePort(SOCK_DGRAM);
+  std::unique_ptr<WorkerProcess> process;
+  std::optional<int> http;
+  SipWorker(const std::filesystem::path& dir, const std::string& name,
+            std::map<std::string, std::string> extra) {
+    std::filesystem::create_directories(dir / name);
+    std::ofstream(dir / name / "trunks.yaml")
+        << "trunks:\n  - name: local\n    inbound:\n      allow: [\"127.0.0.1/32\"]\n";
+    int rtpFirst = 32000 + ((getpid() + sipPort) % 1000) * 2;
+    std::map<std::string, std::string> env = {
+        {"PARLEY_HTTP_LISTEN", "127.0.0.1:0"},
+        {"PARLEY_DATA_DIR", (dir / name / "data").string()},
+        {"PARLEY_WORKERS_THREADS", "1"},
+        {"PARLEY_TENANTS_DIR", std::string(PARLEY_SOURCE_DIR) + "/config/tenants"},
+        {"PARLEY_LOG_FORMAT", "json"},
+        {"PARLEY_SIP_ENABLED", "true"},
+        {"PARLEY_SIP_LISTEN", "127.0.0.1:" + std::to_string(sipPort)},
+        {"PARLEY_SIP_RTP_PORTS", std::to_string(rtpFirst) + "-" + std::to_string(rtpFirst + 99)},
+        {"PARLEY_SIP_TRUNKS_FILE", (dir / name / "trunks.yaml").string()},
+        {"PARLEY_API_ADMIN_KEY_SHA256", agent::toHex(agent::sha256(kAdminKey))}};
+    for (auto& [k, v] : extra) env[k] = v;
+    process = std::make_unique<WorkerProcess>(
+        std::vector<std::string>{"worker", "--config",
+                                 std::string(PARLEY_SOURCE_DIR) + "/config/parley.yaml"},
+        env);
+    http = process->waitReady(30s);
+  }
+  /// Waits for /readyz (the local speech engines load).
+  bool ready() {
+    for (int i = 0; http && i < 1200; ++i) {
+      if (httpRequest("GET", url(*http, "/readyz")).status == 200) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+  int calls() {
+    auto r =
+        httpRequest("GET", url(*http, "/v1/calls"), "", {"Authorization: Bearer " + kAdminKey});
+    return r.status == 200 ? json::parse(r.body).value("count", -1) : -1;
+  }
+};
 
 }  // namespace
 
@@ -139,4 +205,71 @@ TEST_CASE("a SIP call is recorded - served by /v1/calls and announced by signed 
   CHECK(logs.find(kAdminKey) == std::string::npos);
   CHECK(logs.find(kHookSecret) == std::string::npos);
   CHECK(logs.find(agent::toHex(agent::sha256(kAdminKey))) == std::string::npos);
+}
+
+TEST_CASE(
+    "a full worker answers INVITE 503 and Kamailio's dispatcher sends the call to the other") {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("parley-fleet-kam-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  SipWorker full(dir, "full", {{"PARLEY_ADMISSION_MAX_SESSIONS", "0"}});
+  SipWorker free(dir, "free", {});
+  REQUIRE(full.http);
+  REQUIRE(free.ready());
+  // Straight to the full worker: 503 (admission.max_sessions).
+  CHECK(sipp(dir, "127.0.0.1:" + std::to_string(full.sipPort), rejectedScenario(dir, 503)));
+
+  if (!std::filesystem::exists("/usr/sbin/kamailio")) {
+    MESSAGE("kamailio is not installed: the dispatcher part is skipped");
+    return;
+  }
+  // config/kamailio as shipped, on a free port, with these two workers in its dispatcher list.
+  int kamPort = freePort(SOCK_DGRAM);
+  std::ifstream cfgIn(std::string(PARLEY_SOURCE_DIR) + "/config/kamailio/kamailio.cfg");
+  std::string cfg((std::istreambuf_iterator<char>(cfgIn)), std::istreambuf_iterator<char>());
+  auto replace = [&](const std::string& from, const std::string& to) {
+    auto p = cfg.find(from);
+    REQUIRE(p != std::string::npos);
+    cfg.replace(p, from.size(), to);
+  };
+  replace("listen=udp:0.0.0.0:5060\nlisten=tcp:0.0.0.0:5060",
+          "listen=udp:127.0.0.1:" + std::to_string(kamPort));
+  replace("children=4", "children=1");
+  replace("/etc/kamailio/dispatcher.list", (dir / "dispatcher.list").string());
+  std::ofstream(dir / "kamailio.cfg") << cfg;
+  std::ofstream(dir / "dispatcher.list")
+      << "1 sip:127.0.0.1:" << full.sipPort << " 0 10 duid=full;maxload=10\n"
+      << "1 sip:127.0.0.1:" << free.sipPort << " 0 0 duid=free;maxload=10\n";
+  pid_t kam = fork();
+  if (kam == 0) {
+    std::string log = (dir / "kamailio.log").string();
+    FILE* f = freopen(log.c_str(), "w", stderr);
+    (void)f;
+    execl("/usr/sbin/kamailio", "kamailio", "-f", (dir / "kamailio.cfg").c_str(), "-DD", "-E", "-w",
+          dir.c_str(), "-Y", dir.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::this_thread::sleep_for(1500ms);
+  // Two calls through the proxy: whichever worker the dispatcher tries first, both end on the
+  // free worker (the full one answers 503 and the failure route tries the next).
+  CHECK(sipp(dir, "127.0.0.1:" + std::to_string(kamPort),
+             std::string(PARLEY_SOURCE_DIR) + "/tests/agent/fleet/call_via_proxy.xml", "-d 1000"));
+  CHECK(sipp(dir, "127.0.0.1:" + std::to_string(kamPort),
+             std::string(PARLEY_SOURCE_DIR) + "/tests/agent/fleet/call_via_proxy.xml", "-d 1000"));
+  kill(kam, SIGTERM);
+  waitpid(kam, nullptr, 0);
+  int recorded = 0;
+  for (int i = 0; i < 50 && recorded < 2; ++i) {
+    recorded = free.calls();
+    if (recorded < 2) std::this_thread::sleep_for(100ms);
+  }
+  CHECK(recorded == 2);
+  CHECK(full.calls() == 0);
+  // The dispatcher tried the full worker first (equal call load: the higher priority) and
+  // failed over on its 503: besides the direct INVITE, it refused at least one more.
+  std::string m = httpRequest("GET", url(*full.http, "/metrics")).body;
+  auto p = m.find("parley_sip_invites_total{status=\"503\"} ");
+  REQUIRE(p != std::string::npos);
+  CHECK(std::stoi(m.substr(p + 38)) >= 2);
 }

@@ -210,6 +210,8 @@ TEST_CASE("at max_sessions the worker refuses calls: /readyz 503 - WHIP 503 + Re
   CHECK(whip.status == 503);
   CHECK(!headerValue(whip.headers, "retry-after").empty());
   auto metrics = httpRequest("GET", url(*port, "/metrics")).body;
+  expectNoSecrets(metrics);
+  CHECK(metrics.find(agent::toHex(agent::sha256(kAdminKey))) == std::string::npos);
   CHECK(metrics.find("parley_max_sessions 0") != std::string::npos);
   CHECK(metrics.find("parley_load ") != std::string::npos);
   CHECK(metrics.find("parley_active_sessions 0") != std::string::npos);
