@@ -8,8 +8,25 @@ using dialog::test::WsTestConn;
 using nlohmann::json;
 
 namespace {
-constexpr double kRate = 16000;         ///< the session's STT stream: linear16 at 16 kHz
-constexpr size_t kChunkSamples = 3200;  ///< 200 ms per ElevenLabs audio message
+constexpr double kRate = 16000;             ///< the session's STT stream: linear16 at 16 kHz
+constexpr size_t kChunkSamples = 3200;      ///< 200 ms per ElevenLabs audio message
+constexpr uint64_t kInterimSamples = 4000;  ///< 250 ms of speech between interim results
+
+/// The transcript's words, in order.
+const std::vector<std::string>& transcriptWords() {
+  static const std::vector<std::string> words = [] {
+    std::vector<std::string> w;
+    std::string t = InstantDeepgram::kTranscript;
+    for (size_t p = 0; p < t.size();) {
+      size_t q = t.find(' ', p);
+      if (q == std::string::npos) q = t.size();
+      w.push_back(t.substr(p, q - p));
+      p = q + 1;
+    }
+    return w;
+  }();
+  return words;
+}
 }  // namespace
 
 std::string base64Encode(const uint8_t* data, size_t size) {
@@ -44,7 +61,56 @@ void InstantDeepgram::onOpen(WsTestConn& c) {
 void InstantDeepgram::onBinary(WsTestConn& c, std::span<const uint8_t> bytes) {
   std::lock_guard l(mutex_);
   auto it = conns_.find(&c);
-  if (it != conns_.end()) it->second.samples += bytes.size() / 2;
+  if (it == conns_.end()) return;
+  Conn& s = it->second;
+  s.samples += bytes.size() / 2;
+  bool speech = false;
+  for (size_t i = 0; i + 1 < bytes.size() && !speech; i += 2) {
+    auto v = static_cast<int16_t>(bytes[i] | (bytes[i + 1] << 8));
+    speech = v > 500 || v < -500;
+  }
+  if (!speech) return;
+  s.voiced += bytes.size() / 2;
+  if (s.voiced - s.interimAt >= kInterimSamples) {
+    s.interimAt = s.voiced;
+    const size_t words =
+        std::min(transcriptWords().size(), static_cast<size_t>(s.voiced / kInterimSamples));
+    sendResult(c, s, words, false);
+  }
+}
+
+void InstantDeepgram::sendResult(WsTestConn& c, const Conn& s, size_t count, bool isFinal) {
+  // Words spread evenly over the audio since the last final (deepgram-live.md §3).
+  const double from = static_cast<double>(s.finalized) / kRate;
+  const double to = static_cast<double>(s.samples) / kRate;
+  const auto& all = transcriptWords();
+  json words = json::array();
+  std::string transcript;
+  const double step = (to - from) / static_cast<double>(all.size());
+  for (size_t i = 0; i < count; ++i) {
+    words.push_back({{"word", all[i]},
+                     {"start", from + step * static_cast<double>(i)},
+                     {"end", from + step * static_cast<double>(i + 1)},
+                     {"confidence", 0.99},
+                     {"punctuated_word", all[i]}});
+    transcript += (i ? " " : "") + all[i];
+  }
+  json msg{
+      {"type", "Results"},
+      {"channel_index", {0, 1}},
+      {"duration", to - from},
+      {"start", from},
+      {"is_final", isFinal},
+      {"speech_final", isFinal},
+      {"channel",
+       {{"alternatives",
+         json::array({{{"transcript", transcript}, {"confidence", 0.98}, {"words", words}}})}}},
+      {"metadata",
+       {{"request_id", "bench"},
+        {"model_uuid", "bench"},
+        {"model_info", {{"name", "general-nova-3"}, {"version", "bench"}, {"arch", "nova-3"}}}}}};
+  if (isFinal) msg["from_finalize"] = true;
+  c.sendText(msg.dump());
 }
 
 void InstantDeepgram::onClosed(WsTestConn& c) {
@@ -61,46 +127,13 @@ void InstantDeepgram::onText(WsTestConn& c, std::string_view text) {
   std::string type = j.is_object() ? j.value("type", "") : "";
   if (type == "KeepAlive") return;
   if (type == "Finalize") {
-    const double from = static_cast<double>(s.finalized) / kRate;
-    const double to = static_cast<double>(s.samples) / kRate;
+    sendResult(c, s, transcriptWords().size(), true);
+    c.sendText(json{{"type", "UtteranceEnd"},
+                    {"channel", {0, 1}},
+                    {"last_word_end", static_cast<double>(s.samples) / kRate}}
+                   .dump());
     s.finalized = s.samples;
-    // Words spread evenly over the audio since the last final (deepgram-live.md §3).
-    static const std::vector<std::string> kWords = [] {
-      std::vector<std::string> w;
-      std::string t = kTranscript;
-      for (size_t p = 0; p < t.size();) {
-        size_t q = t.find(' ', p);
-        if (q == std::string::npos) q = t.size();
-        w.push_back(t.substr(p, q - p));
-        p = q + 1;
-      }
-      return w;
-    }();
-    json words = json::array();
-    const double step = (to - from) / static_cast<double>(kWords.size());
-    for (size_t i = 0; i < kWords.size(); ++i)
-      words.push_back({{"word", kWords[i]},
-                       {"start", from + step * static_cast<double>(i)},
-                       {"end", from + step * static_cast<double>(i + 1)},
-                       {"confidence", 0.99},
-                       {"punctuated_word", kWords[i]}});
-    json msg{
-        {"type", "Results"},
-        {"channel_index", {0, 1}},
-        {"duration", to - from},
-        {"start", from},
-        {"is_final", true},
-        {"speech_final", true},
-        {"from_finalize", true},
-        {"channel",
-         {{"alternatives",
-           json::array({{{"transcript", kTranscript}, {"confidence", 0.98}, {"words", words}}})}}},
-        {"metadata",
-         {{"request_id", "bench"},
-          {"model_uuid", "bench"},
-          {"model_info", {{"name", "general-nova-3"}, {"version", "bench"}, {"arch", "nova-3"}}}}}};
-    c.sendText(msg.dump());
-    c.sendText(json{{"type", "UtteranceEnd"}, {"channel", {0, 1}}, {"last_word_end", to}}.dump());
+    s.voiced = s.interimAt = 0;
     ++finals_;
     return;
   }

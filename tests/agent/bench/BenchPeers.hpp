@@ -7,7 +7,9 @@
 //        speech_final, from_finalize) covering every sample since the previous final, with a
 //        fixed transcript, then UtteranceEnd; CloseStream gets Metadata and close 1000.
 //        The session sends Finalize when its VAD hears the caller stop, so the final arrives
-//        right after the caller's audio ends.
+//        right after the caller's audio ends. While the caller speaks (samples above 500), an
+//        interim result (is_final false) every 250 ms of speech with the words so far, as
+//        Deepgram does with interim_results=true (the session confirms a barge-in with it).
 //   LLM  OpenAI-compatible chat stream: OpenAiTestServer's "instant" scenario (SSE, no delays).
 //   TTS  ElevenLabs stream-input (elevenlabs-ws.md): on the first text of a connection sends the
 //        precomputed reply PCM (16 kHz s16le, base64, 200 ms per message); on {"text":""} sends
@@ -39,7 +41,10 @@ class InstantDeepgram final : public dialog::test::WsTestHandler {
   struct Conn {
     uint64_t samples = 0;    ///< 16 kHz samples received on this connection
     uint64_t finalized = 0;  ///< samples covered by finals already sent
+    uint64_t voiced = 0;     ///< speech samples since the last final
+    uint64_t interimAt = 0;  ///< `voiced` when the last interim was sent
   };
+  void sendResult(dialog::test::WsTestConn& c, const Conn& s, size_t words, bool isFinal);
   void onOpen(dialog::test::WsTestConn& c) override;
   void onText(dialog::test::WsTestConn& c, std::string_view text) override;
   void onBinary(dialog::test::WsTestConn& c, std::span<const uint8_t> bytes) override;
