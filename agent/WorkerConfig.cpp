@@ -2,7 +2,7 @@
 
 #include <thread>
 
-#include "agent/fleet/RedisClient.hpp"
+#include "agent/fleet/RedisUrl.hpp"
 #include "core/Error.hpp"
 #include "media/sip/SipSdp.hpp"
 

@@ -42,47 +42,6 @@ RedisValue convert(const redisReply* r) {
 
 }  // namespace
 
-std::optional<RedisUrl> RedisUrl::parse(const std::string& url, std::string* error) {
-  auto fail = [&](const std::string& why) -> std::optional<RedisUrl> {
-    if (error) *error = why;
-    return std::nullopt;
-  };
-  const std::string scheme = "redis://";
-  if (url.rfind(scheme, 0) != 0) return fail("must start with redis://");
-  std::string rest = url.substr(scheme.size());
-  RedisUrl u;
-  auto at = rest.rfind('@');
-  if (at != std::string::npos) {
-    std::string cred = rest.substr(0, at);
-    auto colon = cred.find(':');
-    u.password = colon == std::string::npos ? cred : cred.substr(colon + 1);
-    rest = rest.substr(at + 1);
-  }
-  auto slash = rest.find('/');
-  if (slash != std::string::npos) {
-    std::string db = rest.substr(slash + 1);
-    if (!db.empty()) {
-      if (db.size() > 2 || db.find_first_not_of("0123456789") != std::string::npos)
-        return fail("database must be a number 0-99");
-      u.db = std::stoi(db);
-    }
-    rest = rest.substr(0, slash);
-  }
-  auto colon = rest.rfind(':');
-  if (colon != std::string::npos) {
-    std::string port = rest.substr(colon + 1);
-    if (port.empty() || port.size() > 5 ||
-        port.find_first_not_of("0123456789") != std::string::npos)
-      return fail("port must be a number");
-    u.port = std::stoi(port);
-    if (u.port < 1 || u.port > 65535) return fail("port must be 1-65535");
-    rest = rest.substr(0, colon);
-  }
-  if (rest.empty()) return fail("host missing");
-  u.host = rest;
-  return u;
-}
-
 struct RedisClient::Pending {
   RedisClient* owner;
   Callback cb;

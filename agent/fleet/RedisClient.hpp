@@ -6,8 +6,8 @@
 // `ok() == false` (callers retry on their own schedule: heartbeats, queue polls).
 // Loop-thread only: construct, use and destroy on the loop's thread.
 //
-// URL: redis://[:password@]host:port[/db] (the password is a secret: it is never logged, and
-// errors name only host:port).
+// URL: see RedisUrl (the password is a secret: it is never logged, and errors name only
+// host:port).
 #include <uv.h>
 
 #include <cstdint>
@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/fleet/RedisUrl.hpp"
 #include "core/Log.hpp"
 #include "core/Timer.hpp"
 
@@ -34,18 +35,6 @@ struct RedisValue {
   /// False for errors and for a missing reply (connection down).
   bool ok() const { return type != Type::Error && !missing; }
   bool missing = false;  ///< no reply at all (not connected, connection lost)
-};
-
-/// A parsed redis:// URL.
-struct RedisUrl {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string password;  ///< secret
-  int db = 0;
-  /// Parses redis://[:password@]host[:port][/db]. nullopt with `error` set for anything else.
-  static std::optional<RedisUrl> parse(const std::string& url, std::string* error = nullptr);
-  /// "host:port" (never the password).
-  std::string where() const { return host + ":" + std::to_string(port); }
 };
 
 class RedisClient {

@@ -75,41 +75,38 @@ std::optional<int64_t> WebhookOutbox::nextDueMs() {
   return s.i64(0);
 }
 
-void WebhookOutbox::delivered(const std::string& id, int64_t nowMs, int status) {
+void WebhookOutbox::update(const char* sql, const std::string& id, int64_t attempts, int64_t atMs,
+                           int status, const std::string& error) {
   std::lock_guard lock(mutex_);
   tools::SqliteDb::Transaction tx(*db_, kBusyTimeout);
-  auto s = db_->prepare(
-      "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_status = ?2, "
-      "last_error = '', done_at_ms = ?3 WHERE id = ?1");
-  s.bind(1, id).bind(2, static_cast<int64_t>(status)).bind(3, nowMs);
+  auto s = db_->prepare(sql);
+  s.bind(1, id).bind(2, attempts).bind(3, atMs).bind(4, static_cast<int64_t>(status));
+  s.bind(5, error.substr(0, kMaxErrorBytes));
   s.step();
   tx.commit();
+}
+
+void WebhookOutbox::delivered(const std::string& id, int64_t nowMs, int status) {
+  update(
+      "UPDATE outbox SET state = 'delivered', attempts = attempts + ?2, done_at_ms = ?3, "
+      "last_status = ?4, last_error = ?5 WHERE id = ?1",
+      id, 1, nowMs, status, "");
 }
 
 void WebhookOutbox::retryLater(const std::string& id, int attempts, int64_t nextAtMs, int status,
                                const std::string& error) {
-  std::lock_guard lock(mutex_);
-  tools::SqliteDb::Transaction tx(*db_, kBusyTimeout);
-  auto s = db_->prepare(
+  update(
       "UPDATE outbox SET attempts = ?2, next_at_ms = ?3, last_status = ?4, last_error = ?5 "
-      "WHERE id = ?1 AND state = 'pending'");
-  s.bind(1, id).bind(2, static_cast<int64_t>(attempts)).bind(3, nextAtMs);
-  s.bind(4, static_cast<int64_t>(status)).bind(5, error.substr(0, kMaxErrorBytes));
-  s.step();
-  tx.commit();
+      "WHERE id = ?1 AND state = 'pending'",
+      id, attempts, nextAtMs, status, error);
 }
 
 void WebhookOutbox::dead(const std::string& id, int attempts, int64_t nowMs, int status,
                          const std::string& error) {
-  std::lock_guard lock(mutex_);
-  tools::SqliteDb::Transaction tx(*db_, kBusyTimeout);
-  auto s = db_->prepare(
+  update(
       "UPDATE outbox SET state = 'dead', attempts = ?2, done_at_ms = ?3, last_status = ?4, "
-      "last_error = ?5 WHERE id = ?1");
-  s.bind(1, id).bind(2, static_cast<int64_t>(attempts)).bind(3, nowMs);
-  s.bind(4, static_cast<int64_t>(status)).bind(5, error.substr(0, kMaxErrorBytes));
-  s.step();
-  tx.commit();
+      "last_error = ?5 WHERE id = ?1",
+      id, attempts, nowMs, status, error);
 }
 
 WebhookOutbox::Counts WebhookOutbox::counts() {

@@ -57,6 +57,9 @@ class WebhookOutbox {
   std::optional<std::string> stateOf(const std::string& id);
 
  private:
+  /// One fsync'd UPDATE of a row: ?1 id, ?2 attempts, ?3 time (ms), ?4 status, ?5 error.
+  void update(const char* sql, const std::string& id, int64_t attempts, int64_t atMs, int status,
+              const std::string& error);
   class Db;
   std::unique_ptr<Db> db_;
   std::mutex mutex_;

@@ -17,6 +17,7 @@
 #include "agent/api/ApiKeys.hpp"
 #include "agent/webhooks/WebhookSignature.hpp"
 #include "tests/agent/WorkerProcess.hpp"
+#include "tests/agent/fleet/FleetTestSupport.hpp"
 #include "tests/dialog/HttpTestServer.hpp"
 
 using namespace parley;
@@ -30,18 +31,6 @@ const std::string kAdminKey = "adm-call-Zp3Qw8Rt5Yu1";
 const std::string kHookSecret = "whsec-call-Mn7Bv2Cx9Lk4";
 const std::string kDid = "+15550100100";  // config/tenants/demo.yaml
 
-int freePort(int type) {
-  int fd = socket(AF_INET, type, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 std::string url(int port, const std::string& path) {
   return "http://127.0.0.1:" + std::to_string(port) + path;
 }
@@ -49,7 +38,7 @@ std::string url(int port, const std::string& path) {
 /// Runs sipp as a trunk calling `target` ("127.0.0.1:port") with `scenario`; true if it passed.
 bool sipp(const std::filesystem::path& dir, const std::string& target, const std::string& scenario,
           const std::string& extra = "") {
-  int mediaPort = freePort(SOCK_DGRAM) & ~1;
+  int mediaPort = test::freeLoopbackPort(SOCK_DGRAM) & ~1;
   std::string cmd = "cd " + dir.string() + " && timeout 60 sipp " + target + " -sf " + scenario +
                     " -s " + kDid + " -i 127.0.0.1 -mi 127.0.0.1 -mp " + std::to_string(mediaPort) +
                     " -m 1 -l 1 -nostdin -timeout 40s -timeout_error " + extra +
@@ -69,7 +58,7 @@ std::string rejectedScenario(const std::filesystem::path& dir, int status) {
 }
 
 struct SipWorker {
-  int sipPort = freePort(SOCK_DGRAM);
+  int sipPort = test::freeLoopbackPort(SOCK_DGRAM);
   std::unique_ptr<WorkerProcess> process;
   std::optional<int> http;
   SipWorker(const std::filesystem::path& dir, const std::string& name,
@@ -127,7 +116,7 @@ TEST_CASE("a SIP call is recorded - served by /v1/calls and announced by signed 
       << "tenants:\n  demo:\n    url: " << rx.baseUrl() << "/hooks\n    secret_env: DEMO_HOOK\n";
   std::ofstream(dir / "trunks.yaml")
       << "trunks:\n  - name: local\n    inbound:\n      allow: [\"127.0.0.1/32\"]\n";
-  int sipPort = freePort(SOCK_DGRAM);
+  int sipPort = test::freeLoopbackPort(SOCK_DGRAM);
   int rtpFirst = 31000 + (getpid() % 1000) * 2;
   WorkerProcess w(
       {"worker", "--config", std::string(PARLEY_SOURCE_DIR) + "/config/parley.yaml"},
@@ -152,7 +141,7 @@ TEST_CASE("a SIP call is recorded - served by /v1/calls and announced by signed 
   }
   REQUIRE(ready.status == 200);
 
-  int mediaPort = freePort(SOCK_DGRAM) & ~1;
+  int mediaPort = test::freeLoopbackPort(SOCK_DGRAM) & ~1;
   std::string cmd = "cd " + dir.string() +
                     " && timeout 60 sipp 127.0.0.1:" + std::to_string(sipPort) + " -sf " +
                     PARLEY_SOURCE_DIR + "/tests/fixtures/sip/call_pcap_dtmf.xml -s " + kDid +
@@ -225,7 +214,7 @@ TEST_CASE(
     return;
   }
   // config/kamailio as shipped, on a free port, with these two workers in its dispatcher list.
-  int kamPort = freePort(SOCK_DGRAM);
+  int kamPort = test::freeLoopbackPort(SOCK_DGRAM);
   std::ifstream cfgIn(std::string(PARLEY_SOURCE_DIR) + "/config/kamailio/kamailio.cfg");
   std::string cfg((std::istreambuf_iterator<char>(cfgIn)), std::istreambuf_iterator<char>());
   auto replace = [&](const std::string& from, const std::string& to) {

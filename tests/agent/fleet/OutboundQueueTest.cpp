@@ -10,32 +10,12 @@
 #include "RedisServer.hpp"
 #include "agent/fleet/OutboundQueue.hpp"
 #include "core/LoopThread.hpp"
+#include "tests/agent/fleet/FleetTestSupport.hpp"
 
 using namespace parley;
+using parley::test::onLoop;
+using parley::test::waitFor;
 using namespace std::chrono_literals;
-
-namespace {
-
-template <typename F>
-void onLoop(core::LoopThread& loop, F&& f) {
-  std::promise<void> done;
-  loop.post([&] {
-    f();
-    done.set_value();
-  });
-  done.get_future().wait();
-}
-
-bool waitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
-  auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
-
-}  // namespace
 
 TEST_CASE("every outbound job runs exactly once across a dead reader and a killed worker") {
   test::RedisServer redis;

@@ -10,30 +10,14 @@
 #include "agent/fleet/RedisClient.hpp"
 #include "agent/fleet/WorkerRegistry.hpp"
 #include "core/LoopThread.hpp"
+#include "tests/agent/fleet/FleetTestSupport.hpp"
 
 using namespace parley;
+using parley::test::onLoop;
+using parley::test::waitFor;
 using namespace std::chrono_literals;
 
 namespace {
-
-template <typename F>
-auto onLoop(core::LoopThread& loop, F&& f) {
-  std::promise<void> done;
-  loop.post([&] {
-    f();
-    done.set_value();
-  });
-  done.get_future().wait();
-}
-
-bool waitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 5s) {
-  auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
 
 agent::RedisUrl urlOf(const test::RedisServer& r) {
   return *agent::RedisUrl::parse(r.url());

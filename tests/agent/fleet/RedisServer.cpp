@@ -13,25 +13,12 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/agent/fleet/FleetTestSupport.hpp"
+
 namespace parley::test {
-namespace {
-
-int freePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-}  // namespace
 
 RedisServer::RedisServer() {
-  port_ = freePort();
+  port_ = freeLoopbackPort(SOCK_STREAM);
   dir_ = (std::filesystem::temp_directory_path() /
           ("parley-redis-" + std::to_string(getpid()) + "-" + std::to_string(port_)))
              .string();

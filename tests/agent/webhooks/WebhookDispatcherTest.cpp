@@ -13,9 +13,12 @@
 #include "agent/webhooks/WebhookDispatcher.hpp"
 #include "agent/webhooks/WebhookSignature.hpp"
 #include "core/LoopThread.hpp"
+#include "tests/agent/fleet/FleetTestSupport.hpp"
 #include "tests/dialog/HttpTestServer.hpp"
 
 using namespace parley;
+using parley::test::onLoop;
+using parley::test::waitFor;
 using namespace std::chrono_literals;
 using dialog::test::HttpTestRequest;
 using dialog::test::HttpTestResponse;
@@ -45,16 +48,6 @@ agent::CallEvent event(const std::string& type, const std::string& tenant = "dem
 }
 
 // Runs `f` on the loop thread and waits for it.
-template <typename F>
-void onLoop(core::LoopThread& loop, F&& f) {
-  std::promise<void> done;
-  loop.post([&] {
-    f();
-    done.set_value();
-  });
-  done.get_future().wait();
-}
-
 struct Receiver {
   std::atomic<int> failFirst{0};
   std::atomic<int> seen{0};
@@ -82,15 +75,6 @@ struct Receiver {
     return ids;
   }
 };
-
-bool waitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
-  auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
 
 }  // namespace
 
