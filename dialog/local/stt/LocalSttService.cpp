@@ -17,6 +17,9 @@ core::Logger& log() {
   return l;
 }
 
+/// Extra wait after the idle timeout, so audio queued behind a busy loop is read first.
+constexpr uint64_t kIdleGraceMs = 250;
+
 /// Query parameters Deepgram's SDK sends (deepgram-live.md §2); accepted, most ignored here.
 const std::set<std::string>& knownParams() {
   static const std::set<std::string> k = {"callback",         "callback_method",
@@ -108,7 +111,7 @@ class SttSession final : public WsSession {
     if (params_.sampleRate != 16000)
       up_ = std::make_unique<media::Resampler>(params_.sampleRate, 16000);
     decoder_->start();
-    idle_.start(kIdleTimeoutMs);
+    restartIdle();
   }
   ~SttSession() override {
     if (pooled_)
@@ -119,7 +122,7 @@ class SttSession final : public WsSession {
 
   void onBinary(std::span<const uint8_t> bytes) override {
     if (closed_) return;
-    idle_.start(kIdleTimeoutMs);
+    restartIdle();
     if (bytes.empty()) return;
     // Little-endian s16; an odd trailing byte waits for the next frame.
     carry_.insert(carry_.end(), bytes.begin(), bytes.end());
@@ -146,7 +149,7 @@ class SttSession final : public WsSession {
 
   void onText(std::string_view text) override {
     if (closed_) return;
-    idle_.start(kIdleTimeoutMs);
+    restartIdle();
     json m = json::parse(text, nullptr, false);
     std::string type = m.is_object() ? m.value("type", std::string()) : std::string();
     if (type == "KeepAlive") return;
@@ -181,8 +184,21 @@ class SttSession final : public WsSession {
  private:
   double nowS() const { return static_cast<double>(streamSamples_) / 16000.0; }
 
+  void restartIdle() {
+    idleGraceUsed_ = false;
+    idle_.start(kIdleTimeoutMs);
+  }
+
   void onIdle() {
     if (closed_) return;
+    // libuv runs due timers before it reads sockets: after this thread was busy decoding (a
+    // loaded host), the timer fires although audio is waiting to be read. One more short wait
+    // lets that audio in (it restarts the timer) before the stream is called idle.
+    if (!idleGraceUsed_) {
+      idleGraceUsed_ = true;
+      idle_.start(kIdleGraceMs);
+      return;
+    }
     closed_ = true;
     peer_.close(1011,
                 "NET-0001: Deepgram did not receive audio data or a text message within the "
@@ -297,6 +313,7 @@ class SttSession final : public WsSession {
   double lastWordEndS_ = 0;
   bool utteranceEndSent_ = false;
   bool closed_ = false;
+  bool idleGraceUsed_ = false;  ///< the idle timer already waited kIdleGraceMs more
 };
 
 }  // namespace
