@@ -4,7 +4,7 @@
 // the browser received from the agent (16 kHz mono, for transcription with the local STT).
 'use strict';
 
-const { spawn, execFileSync } = require('child_process');
+const { spawn, execFile, execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
@@ -171,11 +171,18 @@ function writeWav(file, pcm, rate) {
   fs.writeFileSync(file, Buffer.concat([h, pcm]));
 }
 
-/** Transcribes a WAV with `parley stt` against the worker's own local STT (Deepgram protocol). */
+/**
+ * Transcribes a WAV with `parley stt` against the worker's own local STT (Deepgram protocol);
+ * resolves to its JSON lines. Asynchronous, so node keeps serving its sockets meanwhile (a
+ * blocked event loop misses the worker closing idle keep-alive connections, and the next fetch on
+ * one fails).
+ */
 function transcribe(bin, url, wav) {
-  const out = execFileSync(bin, ['stt', '--provider', 'deepgram', '--url', url, '--wav', wav],
-    { cwd: repo, encoding: 'utf8', timeout: 120000, stdio: ['ignore', 'pipe', 'pipe'] });
-  return out;
+  return new Promise((resolve, reject) => {
+    execFile(bin, ['stt', '--provider', 'deepgram', '--url', url, '--wav', wav],
+      { cwd: repo, encoding: 'utf8', timeout: 180000, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => (err ? reject(new Error('parley stt failed: ' + err.message + '\n' + stderr)) : resolve(stdout)));
+  });
 }
 
 module.exports = {

@@ -19,6 +19,7 @@
 
 const assert = require('assert');
 const { execFileSync } = require('child_process');
+const crypto = require('crypto');
 const dgram = require('dgram');
 const fs = require('fs');
 const os = require('os');
@@ -34,6 +35,9 @@ const READY_TIMEOUT_MS = 240000;
 // getStats totalAudioEnergy (sum of level² × seconds): a second of speech at level 0.1 is 0.01;
 // encoded silence stays far below this.
 const MIN_AGENT_ENERGY = 1e-3;
+// The greeting ("Thank you for calling Maple Street Dental. How can I help you today?") plays in
+// the first ~5 s of the received audio.
+const GREETING_WINDOW_S = 8;
 // A person starts answering about this long after the agent stops.
 const TURN_GAP_MS = 600;
 // Barge-in: caller's speech onset → agent audio gone at the browser. The worker decides after
@@ -47,6 +51,10 @@ const BARGE_IN_STOP_TARGET_MS = 800;
 // (measured: kal's "five" comes out as "hide", its "yes please" as "yet played");
 // `parley console` runs a similar booking with tests/fixtures/calls/book-basic.yaml.
 const CALLER_VOICE = 'awb';
+// An admin key for the worker's REST API (the call records); the worker only knows its hash.
+const API_KEY = crypto.randomBytes(18).toString('base64');
+const API_KEY_SHA256 = crypto.createHash('sha256').update(API_KEY).digest('hex');
+
 // When the agent did not catch a line, the caller says it another way, as people do.
 const CALLER_ANSWERS = [
   [/phone number/, ['My number is five five five, one two three, four five six seven.']],
@@ -113,11 +121,11 @@ async function saveReceived(page, file) {
   return { file, pcm: new Int16Array(buf.buffer, buf.byteOffset, buf.length / 2), startAt: r.startAt };
 }
 
-/** Final transcript text of a WAV, through the worker's own local STT. */
-function heardText(url, wav) {
-  const out = transcribe(bin, url, wav);
+/** Final results of a WAV ({start (s), text}), through the worker's own local STT. */
+async function heardFinals(url, wav) {
+  const out = await transcribe(bin, url, wav);
   return out.split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l); } catch (e) { return {}; } })
-    .filter((j) => j.event === 'transcript' && j.final).map((j) => j.text).join(' ');
+    .filter((j) => j.event === 'transcript' && j.final && j.text).map((j) => ({ start: j.start, text: j.text }));
 }
 
 async function openCall(ctx, base) {
@@ -212,12 +220,33 @@ async function bookingCall(ctx, base, worker, tmp) {
   const booked = listed.filter((a) => /smith/i.test(a.customer_name || '') || /cleaning/i.test(a.service || a.service_id || ''));
   assert(booked.length === 1, 'expected one cleaning booked by voice in the store');
 
+  // The call record: outcome, transcript and tool calls, from the REST API.
+  const callId = ev.find((e) => e.type === 'call').data.id;
+  const record = await waitFor('the call record', async () => {
+    const r = await fetch(base + '/v1/calls/' + callId, { headers: { Authorization: 'Bearer ' + API_KEY } });
+    return r.status === 200 ? r.json() : null;
+  }, 10000);
+  log('call record:', JSON.stringify({ id: record.id, leg: record.leg, outcome: record.outcome,
+    summary: record.summary, lines: (record.transcript || []).length }));
+  assert.strictEqual(record.outcome, 'booked');
+  assert.strictEqual(record.tenant, 'demo');
+  assert((record.transcript || []).some((l) => l.speaker === 'caller' && /cleaning/.test(l.text)),
+    'the call record has no caller line asking for a cleaning');
+  assert((record.tool_calls || record.tools || []).some((t) => t.name === 'book_appointment' && !t.error),
+    'the call record has no successful book_appointment');
+  const unauth = await fetch(base + '/v1/calls/' + callId);
+  assert.strictEqual(unauth.status, 401, 'call records must need an API key');
+
   // What the caller heard: the greeting and the read-back.
   const rec = await saveReceived(page, path.join(artifacts, 'booking-call-received.wav'));
-  const heard = heardText(worker.localSttUrl(), rec.file).toLowerCase();
-  log('caller heard (local STT):', heard);
-  assert(/maple|dental|calling/.test(heard), 'the greeting is not in what the caller heard');
-  assert(/(all set|confirmation|code|booked)/.test(heard), 'the read-back is not in what the caller heard');
+  const finals = await heardFinals(worker.localSttUrl(), rec.file);
+  const heard = finals.map((f) => f.text).join(' | ');
+  log('caller heard (local STT of the received audio):', heard);
+  // The greeting is the first thing the caller hears (its first seconds); the read-back comes
+  // after the booking ("You're all set … confirmation code …").
+  const greeting = finals.filter((f) => f.start < GREETING_WINDOW_S).map((f) => f.text).join(' ');
+  assert(/maple|dental|calling|help you today/.test(greeting), 'the greeting is not in what the caller heard first: ' + greeting);
+  assert(/all set|confirmation|code is/.test(heard), 'the read-back is not in what the caller heard');
   await waitFor('session gauge back to 0', async () => (await metric(base, 'parley_active_sessions')) === 0, 10000);
   await page.close();
 }
@@ -247,6 +276,15 @@ function speechOnsetMs(b64) {
   return 0;
 }
 
+/** Logs the call's states and transcript lines with their times (s since the call started). */
+async function logTimeline(page) {
+  const lines = (await events(page)).filter((x) => x.type === 'transcript' || x.type === 'state' || x.type === 'bargein')
+    .map((x) => (x.type === 'state' ? `${(x.data.atS || 0).toFixed(2)} · ${x.data.state}`
+      : x.type === 'bargein' ? `${x.data.atS.toFixed(2)} ! barge-in (heard "${x.data.heardText}")`
+        : `${(x.data.atS || 0).toFixed(2)} ${x.data.speaker}${x.data.interrupted ? ' (cut)' : ''}: ${x.data.text}`));
+  log('timeline:\n  ' + lines.join('\n  '));
+}
+
 async function bargeInCall(ctx, base, tmp) {
   const page = await openCall(ctx, base);
   let at = await agentFinished(page, 0);
@@ -270,12 +308,13 @@ async function bargeInCall(ctx, base, tmp) {
   const ev = await waitFor('a barge-in', async () => {
     const e = await events(page);
     return e.some((x, k) => k >= at && x.type === 'bargein') ? e : null;
-  }, 10000);
+  }, 10000).catch(async (e) => { await logTimeline(page); throw e; });
   const barge = ev.find((x, k) => k >= at && x.type === 'bargein').data;
   log('barge-in:', JSON.stringify(barge));
   await agentFinished(page, at, 60000);  // the answer to the interruption
   const rec = await saveReceived(page, path.join(artifacts, 'barge-in-received.wav'));
   const stopMs = silentFrom(rec, onsetAt) - onsetAt;
+  await logTimeline(page);
   log(`agent audio stopped at the browser ${Math.round(stopMs)} ms after the caller's speech onset`);
   assert(stopMs <= BARGE_IN_STOP_TARGET_MS, `agent kept talking ${Math.round(stopMs)} ms into the interruption`);
   // On the worker: decision → playout flushed within one 20 ms frame (issue 7).
@@ -312,7 +351,7 @@ async function main() {
   assert(fs.existsSync(bin), 'no parley binary at ' + bin);
   fs.mkdirSync(artifacts, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-e2e-'));
-  const worker = startWorker(bin, tmp);
+  const worker = startWorker(bin, tmp, { PARLEY_ADMIN_KEY_SHA256: API_KEY_SHA256 });
   let ctx;
   let failed = false;
   try {
