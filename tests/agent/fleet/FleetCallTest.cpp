@@ -12,12 +12,14 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "agent/api/ApiKeys.hpp"
 #include "agent/webhooks/WebhookSignature.hpp"
 #include "tests/agent/WorkerProcess.hpp"
 #include "tests/agent/fleet/FleetTestSupport.hpp"
+#include "tests/agent/fleet/RedisServer.hpp"
 #include "tests/dialog/HttpTestServer.hpp"
 
 using namespace parley;
@@ -61,11 +63,13 @@ struct SipWorker {
   int sipPort = test::freeLoopbackPort(SOCK_DGRAM);
   std::unique_ptr<WorkerProcess> process;
   std::optional<int> http;
+  /// `outbound`: YAML lines of the trunk's outbound side (indented 4), or "".
   SipWorker(const std::filesystem::path& dir, const std::string& name,
-            std::map<std::string, std::string> extra) {
+            std::map<std::string, std::string> extra, const std::string& outbound = "") {
     std::filesystem::create_directories(dir / name);
     std::ofstream(dir / name / "trunks.yaml")
-        << "trunks:\n  - name: local\n    inbound:\n      allow: [\"127.0.0.1/32\"]\n";
+        << "trunks:\n  - name: local\n    inbound:\n      allow: [\"127.0.0.1/32\"]\n"
+        << outbound;
     int rtpFirst = 32000 + ((getpid() + sipPort) % 1000) * 2;
     std::map<std::string, std::string> env = {
         {"PARLEY_HTTP_LISTEN", "127.0.0.1:0"},
@@ -83,14 +87,24 @@ struct SipWorker {
         std::vector<std::string>{"worker", "--config",
                                  std::string(PARLEY_SOURCE_DIR) + "/config/parley.yaml"},
         env);
-    http = process->waitReady(30s);
+    http = process->waitReady(60s);
+    if (!http) {
+      std::string out = process->allOutput();
+      MESSAGE("worker " << name << " did not start: "
+                        << out.substr(out.size() > 3000 ? out.size() - 3000 : 0));
+    }
   }
-  /// Waits for /readyz (the local speech engines load).
+  /// Waits for /readyz (the local speech engines load); on a timeout reports why.
   bool ready() {
+    HttpResult r;
     for (int i = 0; http && i < 1200; ++i) {
-      if (httpRequest("GET", url(*http, "/readyz")).status == 200) return true;
+      r = httpRequest("GET", url(*http, "/readyz"));
+      if (r.status == 200) return true;
       std::this_thread::sleep_for(100ms);
     }
+    std::string out = process->allOutput();
+    MESSAGE("worker not ready: /readyz " << r.status << " " << r.body << "\nlog tail: "
+                                         << out.substr(out.size() > 3000 ? out.size() - 3000 : 0));
     return false;
   }
   int calls() {
@@ -261,4 +275,46 @@ TEST_CASE(
   auto p = m.find("parley_sip_invites_total{status=\"503\"} ");
   REQUIRE(p != std::string::npos);
   CHECK(std::stoi(m.substr(p + 38)) >= 2);
+}
+
+TEST_CASE("a campaign lead is dialled from the Redis queue through the SIP trunk and counted") {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("parley-fleet-cmp-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  test::RedisServer redis;
+  int trunkPort = test::freeLoopbackPort(SOCK_DGRAM);
+  SipWorker w(
+      dir, "w", {{"PARLEY_REDIS_URL", redis.url()}, {"PARLEY_FLEET_OUTBOUND_POLL_MS", "100"}},
+      "    outbound:\n      uri: sip:127.0.0.1:" + std::to_string(trunkPort) +
+          "\n      username: parley\n      password: secret\n      caller_id: \"" + kDid + "\"\n");
+  REQUIRE(w.ready());
+  // The "carrier": sipp answering one call (digest challenge, 200, BYE after ~10 s).
+  int mediaPort = test::freeLoopbackPort(SOCK_DGRAM) & ~1;
+  std::string uas = "cd " + dir.string() + " && timeout 90 sipp -sf " + PARLEY_SOURCE_DIR +
+                    "/tests/fixtures/sip/uas_auth_answer.xml -p " + std::to_string(trunkPort) +
+                    " -i 127.0.0.1 -mi 127.0.0.1 -mp " + std::to_string(mediaPort) +
+                    " -m 1 -nostdin -timeout 60s -timeout_error > uas.out 2>&1";
+  auto carrier = std::async(std::launch::async, [&] { return std::system(uas.c_str()); });
+  std::this_thread::sleep_for(500ms);
+  auto created = httpRequest("POST", url(*w.http, "/v1/campaigns"),
+                             R"({"tenant":"demo","leads":[{"name":"Ada","phone":"+15551230001"}],
+                                 "pacing":{"stagger_s":0,"hours":{"from":"00:00","to":"24:00"}}})",
+                             {"Authorization: Bearer " + kAdminKey});
+  REQUIRE(created.status == 201);
+  std::string id = json::parse(created.body)["campaign_id"];
+  CHECK(carrier.get() == 0);  // the call was placed, answered and hung up
+  json p;
+  for (int i = 0; i < 100; ++i) {
+    p = json::parse(httpRequest("GET", url(*w.http, "/v1/campaigns/" + id), "",
+                                {"Authorization: Bearer " + kAdminKey})
+                        .body);
+    if (p.value("finished", 0) == 1) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(p["started"] == 1);
+  CHECK(p["finished"] == 1);
+  CHECK(p["ended"] == 1);
+  CHECK(redis.cli("XPENDING parley:outbound workers").rfind("0", 0) == 0);  // acknowledged
+  CHECK(w.calls() == 1);                                                    // and recorded
 }
