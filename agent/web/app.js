@@ -4,7 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 const call = {
-  pc: null, stream: null, location: null, sessionId: null, lastEventId: 0, source: null,
+  pc: null, stream: null, location: null, sessionId: null, origin: '', lastEventId: 0, source: null,
   startedAt: 0, clockTimer: null, meterTimer: null, ended: false, events: [], onEnded: null,
   tenants: [],
 };
@@ -90,7 +90,7 @@ function onEvent(type, data) {
 // reconnects by itself and the worker resumes after the Last-Event-ID it sends.
 function openEvents() {
   closeEvents();
-  const es = new EventSource('/v1/sessions/' + encodeURIComponent(call.sessionId) + '/events');
+  const es = new EventSource(call.origin + '/v1/sessions/' + encodeURIComponent(call.sessionId) + '/events');
   call.source = es;
   for (const type of EVENT_TYPES) {
     es.addEventListener(type, (e) => {
@@ -208,8 +208,11 @@ async function startCall() {
     else showError('The call could not start (' + r.status + '): ' + msg);
     return finish(true);
   }
-  call.location = r.headers.get('Location');
+  // A busy worker may redirect the offer (307) to another one: the session lives where the
+  // answer came from (r.url), so resolve its URLs there.
+  call.location = new URL(r.headers.get('Location'), r.url).href;
   call.sessionId = r.headers.get('X-Parley-Session');
+  call.origin = new URL(r.url).origin;
   await pc.setRemoteDescription({ type: 'answer', sdp: await r.text() });
   $('hangup').disabled = false;
   openEvents();

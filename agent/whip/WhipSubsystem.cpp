@@ -80,7 +80,8 @@ void addCors(HttpResponse& r) {
   r.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, DELETE, PATCH, OPTIONS");
   r.headers.emplace_back("Access-Control-Allow-Headers",
                          "Content-Type, Authorization, If-Match, Last-Event-ID");
-  r.headers.emplace_back("Access-Control-Expose-Headers", "Location, ETag, Link, Retry-After");
+  r.headers.emplace_back("Access-Control-Expose-Headers",
+                         "Location, ETag, Link, Retry-After, X-Parley-Session");
 }
 
 HttpResponse withCors(HttpResponse r) {
@@ -254,9 +255,19 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
       const int status = sdpError.kind == media::SdpError::Kind::Malformed ? 400 : 406;
       return withCors(HttpResponse::error(status, sdpError.reason));
     }
+    // Worker-wide admission (draining, admission.max_sessions, load): a full worker that
+    // knows a freer one in the fleet redirects the offer there (WHIP RFC 9725 §4.6: 307 keeps
+    // the method and body); otherwise 503 + Retry-After.
+    const Admission admission = context_.admitCall();
+    if (!admission.admitted) {
+      if (!admission.redirectBaseUrl.empty())
+        return redirect(admission.redirectBaseUrl + "/whip/" + tenant->id);
+      return busy("the worker is " + admission.reason + " (" + admission.detail + ")",
+                  admission.retryAfterS);
+    }
     if (!context_.accepting()) return busy("the worker is draining");
     if (!context_.readiness().ready())
-      return busy("the worker is starting (speech engines loading); see /readyz");
+      return busy("the worker is not ready (speech engines loading?); see /readyz");
     if (active_.load() >= maxCalls_) return busy("the worker is at capacity (webrtc.max_sessions)");
     const media::SdpMediaSection& audio = offer->sections[static_cast<size_t>(offer->audioIndex)];
 
@@ -339,9 +350,19 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
     return withCors(r);
   }
 
-  HttpResponse busy(const std::string& why) {
+  /// 503 with Retry-After (seconds; <= 0 = kRetryAfterS).
+  HttpResponse busy(const std::string& why, int retryAfterS = kRetryAfterS) {
     HttpResponse r = HttpResponse::error(503, why);
-    r.headers.emplace_back("Retry-After", std::to_string(kRetryAfterS));
+    r.headers.emplace_back("Retry-After",
+                           std::to_string(retryAfterS > 0 ? retryAfterS : kRetryAfterS));
+    return withCors(r);
+  }
+
+  /// 307 to the same WHIP endpoint on another worker (`location` is absolute).
+  HttpResponse redirect(const std::string& location) {
+    HttpResponse r = HttpResponse::error(307, "this worker is busy; try " + location);
+    r.headers.emplace_back("Location", location);
+    log_.info("WHIP offer redirected to {}", location);
     return withCors(r);
   }
 

@@ -411,6 +411,24 @@ TEST_CASE("at capacity WHIP answers 503 with Retry-After until a call ends") {
   CHECK(w.waitExit(15s) == 0);
 }
 
+TEST_CASE("worker-wide admission refusals reach WHIP with their reason and Retry-After") {
+  auto env = baseEnv("admission");
+  env["PARLEY_ADMISSION_MAX_SESSIONS"] = "0";  // full from the start; no fleet to redirect to
+  env["PARLEY_ADMISSION_RETRY_AFTER_S"] = "7";
+  WorkerProcess w({"worker", "--config", kConfig}, env);
+  auto port = w.waitReady();
+  REQUIRE_MESSAGE(port, w.allOutput());
+  auto r = request("POST", url(*port, "/whip/demo"), chromiumOffer(), kSdp);
+  CHECK(r.status == 503);
+  CHECK(headerValue(r, "retry-after") == "7");
+  CHECK(errorMessage(r).find("full") != std::string::npos);
+  CHECK(errorMessage(r).find("admission.max_sessions") != std::string::npos);
+  // A bad offer is still the client's error, whatever the load.
+  CHECK(request("POST", url(*port, "/whip/demo"), "junk", kSdp).status == 400);
+  w.signal(SIGTERM);
+  CHECK(w.waitExit(15s) == 0);
+}
+
 TEST_CASE("a call's events stream live over SSE and the stream ends with the call") {
   WorkerProcess w({"worker", "--config", kConfig}, baseEnv("sse"));
   auto port = w.waitReady();
