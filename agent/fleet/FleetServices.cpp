@@ -191,7 +191,12 @@ void FleetServices::startQueue(const std::string& prefix, WorkerContext& context
   WorkerContext* ctx = &context;
   queue_ = std::make_unique<OutboundQueue>(
       loop_->loop(), *redis, qs,
-      [ctx] { return ctx->outboundDialer() != nullptr && ctx->admitCall().admitted; },
+      // Room = a dialer, admission says yes, and fewer jobs running (dialing or talking) than
+      // max_sessions: a call still ringing is not a session yet but will be.
+      [this, ctx] {
+        return ctx->outboundDialer() != nullptr && ctx->admitCall().admitted &&
+               static_cast<int>(queue_->running()) < ctx->admission().settings().maxSessions;
+      },
       [this, redis, prefix, ctx](const nlohmann::json& job, std::function<void()> done) {
         std::string campaign = prefix + ":campaign:" + job.value("campaign_id", "");
         redis->command({"HINCRBY", campaign, "started", "1"});

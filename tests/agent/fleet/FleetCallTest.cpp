@@ -14,6 +14,7 @@
 #include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "agent/api/ApiKeys.hpp"
 #include "agent/webhooks/WebhookSignature.hpp"
@@ -317,4 +318,92 @@ TEST_CASE("a campaign lead is dialled from the Redis queue through the SIP trunk
   CHECK(p["ended"] == 1);
   CHECK(redis.cli("XPENDING parley:outbound workers").rfind("0", 0) == 0);  // acknowledged
   CHECK(w.calls() == 1);                                                    // and recorded
+}
+
+TEST_CASE(
+    "two workers share 20 campaign calls - one is killed mid-way - every lead is dialled once") {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("parley-fleet-20-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  test::RedisServer redis;
+  int trunkPort = test::freeLoopbackPort(SOCK_DGRAM);
+  std::string outbound = "    outbound:\n      uri: sip:127.0.0.1:" + std::to_string(trunkPort) +
+                         "\n      username: parley\n      password: secret\n      caller_id: \"" +
+                         kDid + "\"\n";
+  std::map<std::string, std::string> env = {{"PARLEY_REDIS_URL", redis.url()},
+                                            {"PARLEY_FLEET_OUTBOUND_POLL_MS", "100"},
+                                            {"PARLEY_FLEET_OUTBOUND_CLAIM_IDLE_MS", "3000"},
+                                            {"PARLEY_ADMISSION_MAX_SESSIONS", "3"}};
+  env["PARLEY_FLEET_WORKER_ID"] = "a";
+  SipWorker a(dir, "a", env, outbound);
+  env["PARLEY_FLEET_WORKER_ID"] = "b";
+  SipWorker b(dir, "b", env, outbound);
+  REQUIRE(a.ready());
+  REQUIRE(b.ready());
+  int mediaPort = test::freeLoopbackPort(SOCK_DGRAM) & ~1;
+  // The carrier: one sipp answering up to 20 calls; its pid is ours to stop at the end.
+  std::string uas = "cd " + dir.string() + " && exec sipp -sf " + PARLEY_SOURCE_DIR +
+                    "/tests/fixtures/sip/uas_auth_answer.xml -p " + std::to_string(trunkPort) +
+                    " -i 127.0.0.1 -mi 127.0.0.1 -mp " + std::to_string(mediaPort) +
+                    " -m 20 -nostdin -timeout 200s -trace_msg -message_file carrier.log "
+                    "> uas.out 2>&1";
+  pid_t carrier = fork();
+  if (carrier == 0) {
+    execl("/bin/sh", "sh", "-c", uas.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::this_thread::sleep_for(500ms);
+  json leads = json::array();
+  for (int i = 0; i < 20; ++i) leads.push_back({{"phone", "+155512301" + std::to_string(10 + i)}});
+  json req = {{"tenant", "demo"},
+              {"leads", leads},
+              {"pacing",
+               {{"stagger_s", 0},
+                {"calls_per_minute", 1000},
+                {"hours", {{"from", "00:00"}, {"to", "24:00"}}}}}};
+  auto created = httpRequest("POST", url(*b.http, "/v1/campaigns"), req.dump(),
+                             {"Authorization: Bearer " + kAdminKey});
+  REQUIRE(created.status == 201);
+  std::string id = json::parse(created.body)["campaign_id"];
+  auto progress = [&] {
+    auto r = httpRequest("GET", url(*b.http, "/v1/campaigns/" + id), "",
+                         {"Authorization: Bearer " + kAdminKey});
+    return r.status == 200 ? json::parse(r.body) : json::object();
+  };
+  // Kill worker a while it has calls up.
+  for (int i = 0; i < 600 && redis.cli("KEYS parley:job:*").find("\n") == std::string::npos; ++i)
+    std::this_thread::sleep_for(100ms);
+  std::this_thread::sleep_for(3s);
+  a.process->signal(SIGKILL);
+  a.process->waitExit(5s);
+  json p;
+  for (int i = 0; i < 2400; ++i) {  // ≤ 240 s: 20 calls of ~12 s, 3 at a time on b
+    p = progress();
+    if (p.value("started", 0) == 20 &&
+        redis.cli("XPENDING parley:outbound workers").rfind("0", 0) == 0 && b.process &&
+        httpRequest("GET", url(*b.http, "/readyz")).status == 200)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(p["started"] == 20);  // every job started exactly once (SET NX on its job id)
+  std::string starters = redis.cli("KEYS parley:job:*");
+  CHECK(std::count(starters.begin(), starters.end(), '\n') == 19);  // 20 keys
+  kill(carrier, SIGTERM);
+  waitpid(carrier, nullptr, 0);
+  // The carrier saw each lead's number in exactly one call (one Call-ID per number).
+  std::ifstream log(dir / "carrier.log");
+  std::string line, number;
+  std::map<std::string, std::set<std::string>> callsPer;
+  while (std::getline(log, line)) {
+    if (line.rfind("INVITE sip:", 0) == 0) number = line.substr(11, 12);
+    if (!number.empty() && line.rfind("Call-ID:", 0) == 0) {
+      callsPer[number].insert(line.substr(8));
+      number.clear();
+    }
+  }
+  CHECK(callsPer.size() == 20);
+  for (const auto& [n, ids] : callsPer)
+    CHECK_MESSAGE(ids.size() == 1, n << " dialled " << ids.size() << " times");
+  MESSAGE("campaign progress after the kill: " << p.dump());
 }
