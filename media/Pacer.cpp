@@ -57,7 +57,11 @@ size_t Pacer::size() const {
 void Pacer::schedule() {
   int64_t waitNs = nextDeadlineNs_ - clock_.monoNs();
   // Round up: firing early would send before the deadline; libuv fires at ≥ the timeout.
-  auto waitMs = static_cast<uint64_t>(std::max<int64_t>(0, (waitNs + 999'999) / 1'000'000));
+  // At least 1 ms even when overdue: libuv (1.44) runs a timer re-armed with 0 ms again in
+  // the same timer phase, so an overloaded pacer would never let its loop poll for I/O — RTP
+  // would pile up unread until every call hit its media timeout. One loop turn between
+  // catch-up batches (each ≤ kMaxCatchUpTicks frames) keeps sockets read.
+  auto waitMs = static_cast<uint64_t>(std::max<int64_t>(1, (waitNs + 999'999) / 1'000'000));
   timer_.start(waitMs);
 }
 
