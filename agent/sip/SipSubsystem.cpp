@@ -272,8 +272,10 @@ class SipSubsystem final : public Subsystem,
     };
     auto tenant = route(inv);
     if (!tenant) return refuse(404, "Not Found", "no tenant has this number");
-    if (!context_.accepting())
-      return refuse(503, "Service Unavailable", "worker draining", settings_.retryAfterS);
+    if (Admission a = context_.admitCall(); !a.admitted)
+      return refuse(503, "Service Unavailable",
+                    a.reason + (a.detail.empty() ? "" : ": " + a.detail),
+                    a.retryAfterS > 0 ? a.retryAfterS : settings_.retryAfterS);
     if (settings_.maxCalls <= 0 || static_cast<int>(calls_.size()) >= settings_.maxCalls)
       return refuse(503, "Service Unavailable", "sip.max_calls reached", settings_.retryAfterS);
     if (inv.body.empty())
@@ -342,7 +344,8 @@ class SipSubsystem final : public Subsystem,
       throw DialRefused{r.trunk.empty() ? 503 : 404,
                         r.trunk.empty() ? "no trunk has an outbound uri (sip.trunks_file)"
                                         : "no trunk '" + r.trunk + "' with an outbound uri"};
-    if (!context_.accepting()) throw DialRefused{503, "worker draining"};
+    if (Admission a = context_.admitCall(); !a.admitted)
+      throw DialRefused{503, "worker " + a.reason + (a.detail.empty() ? "" : ": " + a.detail)};
     if (activeCalls_.load() >= settings_.maxCalls) throw DialRefused{503, "sip.max_calls reached"};
     auto port = ports_->acquire();
     if (!port) throw DialRefused{503, "no free RTP port"};

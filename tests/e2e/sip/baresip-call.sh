@@ -28,17 +28,20 @@ PY
 LINES=("Hi, I'd like to book a cleaning." "$DAY, please." "The first one." "My name is John Smith."
   "Yes, please." "No, that's all. Goodbye.")
 mkdir -p "$WORK/baresip" "$WORK/rec" "$WORK/lines"
+# What the agent's reply to each line shows when the line was understood (else the caller says
+# it again, up to twice — a misheard word must not fail the test, a deaf agent must).
+EXPECT=("day" "which would you like|I have" "name" "confirm|book it" "all set|confirmation" "")
 TURNS=()
 for i in "${!LINES[@]}"; do
   flite -voice kal -t "${LINES[$i]}" -o "$WORK/lines/$i-16k.wav"
   # 8 kHz mono; a long silent tail (baresip ends the call when an aufile source runs out).
   sox "$WORK/lines/$i-16k.wav" -r 8000 -c 1 -b 16 "$WORK/lines/$i.wav" pad 0.2 60
-  TURNS+=(--turn "$WORK/lines/$i.wav")
+  TURNS+=(--turn "$WORK/lines/$i.wav" --expect "${EXPECT[$i]}")
 done
 sox -n -r 8000 -c 1 -b 16 "$WORK/lines/idle.wav" trim 0 120
 
 CTRL_PORT=$(free_port SOCK_STREAM)
-PHONE_PORT=$(free_port SOCK_DGRAM)
+PHONE_PORT=$(free_port_both)
 cat > "$WORK/baresip/config" <<CFG
 poll_method epoll
 sip_listen 127.0.0.1:$PHONE_PORT

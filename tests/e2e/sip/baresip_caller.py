@@ -17,6 +17,7 @@ Exit 0 when every line was said and the call ended; 1 with the reason otherwise.
 """
 import argparse
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -106,6 +107,7 @@ class WorkerLog:
             self.pos = 0
         self.states = []  # (monotonic time read, state)
         self.transcript = []
+        self.agent_lines = []  # (monotonic time read, text)
         self.ended = False
         self.partial = b""
 
@@ -131,6 +133,8 @@ class WorkerLog:
                 self.states.append((now, j.get("state")))
             elif j.get("component") == "sip" and msg == "transcript":
                 self.transcript.append(f'{j.get("speaker")}: {j.get("text")}')
+                if j.get("speaker") == "agent":
+                    self.agent_lines.append((now, j.get("text", "")))
                 print(f'  {self.transcript[-1]}', flush=True)
             elif j.get("component") == "session" and msg.startswith("call ended"):
                 self.ended = True
@@ -155,6 +159,10 @@ def main():
     ap.add_argument("--answer", action="store_true")
     ap.add_argument("--answer-timeout", type=float, default=60)
     ap.add_argument("--turn", action="append", default=[])
+    ap.add_argument("--expect", action="append", default=[],
+                    help="per turn: a regex the agent's reply should match; if it does not (the "
+                         "line was misheard), the caller says the line again, as people do")
+    ap.add_argument("--retries", type=int, default=2)
     ap.add_argument("--settle", type=float, default=1.0)
     ap.add_argument("--turn-timeout", type=float, default=45)
     ap.add_argument("--hangup", action="store_true",
@@ -185,19 +193,37 @@ def main():
         else:
             phone.command(f"dial {a.uri}")
         wait(lambda: log.agent_done(started, a.settle), a.turn_timeout, "the greeting")
-        for i, wav in enumerate(a.turn):
+        i, tries = 0, 0
+        while i < len(a.turn):
+            wav = a.turn[i]
             last = i == len(a.turn) - 1
             t = time.monotonic()
             print(f"turn {i + 1} at {t - started:.1f} s: {wav}", flush=True)
             phone.command(f"ausrc aufile,{wav}")
             if last and not a.hangup:
-                wait(lambda: log.ended or phone.event_seen("CALL_CLOSED"), a.turn_timeout,
-                     "the agent to end the call")
+                # The agent says goodbye and hangs up; if it answered instead (it did not catch
+                # the line: "are you still there?"), say it again.
+                wait(lambda: log.ended or phone.event_seen("CALL_CLOSED") or
+                     log.agent_done(t, a.settle), a.turn_timeout, "the agent to end the call")
+                if not (log.ended or phone.event_seen("CALL_CLOSED")):
+                    tries += 1
+                    if tries > a.retries:
+                        raise RuntimeError(f"the last line was not understood {tries} times")
+                    print("caller: the agent did not end the call; saying it again", flush=True)
+                    continue
             else:
                 wait(lambda: log.agent_done(t, a.settle) or log.ended, a.turn_timeout,
                      f"the agent's reply to turn {i + 1}")
                 if log.ended and not last:
                     raise RuntimeError(f"the call ended after turn {i + 1}")
+                reply = " ".join(x for tt, x in log.agent_lines if tt >= t)
+                if i < len(a.expect) and not re.search(a.expect[i], reply, re.I):
+                    tries += 1
+                    if tries > a.retries:
+                        raise RuntimeError(f"turn {i + 1} misunderstood {tries} times")
+                    print(f"caller: not understood ({reply!r}); saying it again", flush=True)
+                    continue
+            i, tries = i + 1, 0
         if a.hangup:
             phone.command("hangup")
             wait(lambda: log.ended, 10, "the call to end")

@@ -16,7 +16,12 @@ DID="+15550100100"  # config/tenants/demo.yaml
 cleanup() {
   local p
   for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  if [ -n "$WORKER_PID" ] && kill -0 "$WORKER_PID" 2>/dev/null; then kill "$WORKER_PID" || true; fi
+  if [ -n "$WORKER_PID" ] && kill -0 "$WORKER_PID" 2>/dev/null; then
+    kill "$WORKER_PID" || true
+    # A worker with a call still up drains for drain_timeout_s; a failed test does not wait.
+    for _ in $(seq 1 50); do kill -0 "$WORKER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$WORKER_PID" 2>/dev/null || true
+  fi
   if [ "${KEEP:-}" = "" ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
 }
 trap cleanup EXIT
@@ -33,7 +38,20 @@ free_port() {
   python3 -c 'import socket,sys;s=socket.socket(socket.AF_INET,getattr(socket,sys.argv[1]));s.bind(("127.0.0.1",0));print(s.getsockname()[1])' "${1:-SOCK_DGRAM}"
 }
 
-SIP_PORT=$(free_port SOCK_DGRAM)
+# free_port_both: a port free for UDP and TCP at once (SIP listens on both).
+free_port_both() {
+  python3 -c '
+import socket
+while True:
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        t.bind(("127.0.0.1", u.getsockname()[1])); print(u.getsockname()[1]); break
+    except OSError:
+        pass'
+}
+
+SIP_PORT=$(free_port_both)
 HTTP_PORT=$(free_port SOCK_STREAM)
 RTP_FIRST=$(( (RANDOM % 2000) * 2 + 30000 ))
 
@@ -62,6 +80,8 @@ write_worker_config() {
   cat > "$WORK/parley.yaml" <<YAML
 api:
   admin_key_sha256: $API_KEY_SHA256
+admission:
+  load_threshold: 100  # SIP behaviour under test, not overload refusals (a shared CI box is busy)
 http:
   listen: 127.0.0.1:$HTTP_PORT
 data_dir: $WORK/data
