@@ -9,6 +9,9 @@
 namespace parley::media {
 
 namespace {
+
+/// Band-filter state below this (in sample units, 1 LSB = 1) is flushed to zero each frame.
+constexpr double kFilterFloor = 1e-12;
 constexpr double kPi = 3.14159265358979323846;
 constexpr int kAnalysisRate = 8000;  // covers the 200–3400 Hz speech band at half the work
 constexpr int kDecimatedRate = 4000;
@@ -102,6 +105,13 @@ double Vad::analyse(std::span<const int16_t> frame) noexcept {
     }
   }
   decCount_ = kMaxLag + k;
+  // After speech, digital silence lets the band filters ring down into subnormal doubles, which
+  // cost ~10x per operation on x86 (measured: 17.5 vs 2.0 µs per frame, 47 % of a worker's CPU
+  // on G.711 calls). State this small is far below one LSB: call it zero.
+  for (Band& f : bands_) {
+    if (std::abs(f.y1) < kFilterFloor) f.y1 = 0;
+    if (std::abs(f.y2) < kFilterFloor) f.y2 = 0;
+  }
   auto toDb = [&](double sum) {
     double ms = sum / double(n);
     return ms <= 1e-9 ? -100.0 : 10 * std::log10(ms / (32768.0 * 32768.0));
