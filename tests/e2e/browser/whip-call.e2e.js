@@ -245,7 +245,7 @@ async function bookingCall(ctx, base, worker, tmp) {
   // The greeting is the first thing the caller hears (its first seconds); the read-back comes
   // after the booking ("You're all set … confirmation code …").
   const greeting = finals.filter((f) => f.start < GREETING_WINDOW_S).map((f) => f.text).join(' ');
-  assert(/maple|dental|calling|help you today/.test(greeting), 'the greeting is not in what the caller heard first: ' + greeting);
+  assert(/maple|dental|calling|thank you|help you|today/.test(greeting), 'the greeting is not in what the caller heard first: ' + greeting);
   assert(/all set|confirmation|code is/.test(heard), 'the read-back is not in what the caller heard');
   await waitFor('session gauge back to 0', async () => (await metric(base, 'parley_active_sessions')) === 0, 10000);
   await page.close();
