@@ -8,7 +8,9 @@
 
 namespace parley::agent {
 namespace {
-constexpr uint64_t kIdlePollMs = 60 * 1000;  // re-check the outbox at least this often
+// Re-check the outbox at least this often, so a missed wake-up (or a row written by another
+// process) delays a delivery by seconds, not a minute; one indexed query, cheap.
+constexpr uint64_t kIdlePollMs = 5 * 1000;
 }  // namespace
 
 // One POST in flight. Reports to the dispatcher when curl is done.
