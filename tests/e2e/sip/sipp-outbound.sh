@@ -27,7 +27,14 @@ trunk() {
     > "$WORK/sipp-$1.out" 2>&1 &
   TRUNK_PID=$!
   BG_PIDS+=("$TRUNK_PID")
-  sleep 0.5
+  # Dial only once sipp listens (its UDP port in /proc/net/udp): a fixed sleep lost the race on a
+  # loaded CI host (the INVITE met "port unreachable" and the call failed with 503).
+  local hex; hex=$(printf ':%04X ' "$TRUNK_PORT")
+  for _ in $(seq 100); do
+    grep -q "$hex" /proc/net/udp /proc/net/udp6 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "sipp trunk $1 is not listening on UDP $TRUNK_PORT"
 }
 trunk_result() {
   local rc=0
