@@ -13,7 +13,17 @@ constexpr int kOpenAttempts = 50;  // retries of the WAL switch while another pr
 SqliteDb::SqliteDb(const std::filesystem::path& file, std::span<const char* const> migrations,
                    std::string label, std::chrono::milliseconds busyTimeout)
     : label_(std::move(label)), busyTimeout_(busyTimeout) {
-  open(file, migrations);
+  try {
+    open(file, migrations);
+  } catch (...) {
+    // A constructor that throws never runs the destructor: release the handle here (sqlite3
+    // hands one out even when the open fails, e.g. a file that is not a database).
+    for (auto& [sql, st] : cache_) sqlite3_finalize(st);
+    cache_.clear();
+    if (db_) sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw;
+  }
 }
 
 SqliteDb::SqliteDb(std::string label, std::chrono::milliseconds busyTimeout)
