@@ -1,6 +1,7 @@
 #include "tools/BookingTools.hpp"
 
 #include <algorithm>
+#include <mutex>
 
 #include "core/Log.hpp"
 #include "tools/PhoneNumber.hpp"
@@ -78,8 +79,15 @@ class BookingTools : public std::enable_shared_from_this<BookingTools> {
                     SysSeconds near) const;
   std::optional<std::string> identity() const {
     if (!callerPhone_.empty()) return callerPhone_;
+    std::lock_guard lock(claimedMutex_);
     if (!claimedPhone_.empty()) return claimedPhone_;
     return std::nullopt;
+  }
+  /// Remembers the number a caller without caller ID gave (`replace`: even over an earlier one).
+  void claimPhone(const std::string& phone, bool replace) {
+    if (!callerPhone_.empty()) return;
+    std::lock_guard lock(claimedMutex_);
+    if (replace || claimedPhone_.empty()) claimedPhone_ = phone;
   }
 
   std::shared_ptr<const Tenant> tenant_;
@@ -87,7 +95,10 @@ class BookingTools : public std::enable_shared_from_this<BookingTools> {
   const core::Clock& clock_;
   CallInfo call_;
   core::Logger log_;
-  std::string callerPhone_;   ///< caller ID, E.164 ("" if none)
+  std::string callerPhone_;  ///< caller ID, E.164 ("" if none)
+  /// Guards claimedPhone_: find_appointments (readOnly, may run alongside a booking of the same
+  /// round) sets it too.
+  mutable std::mutex claimedMutex_;
   std::string claimedPhone_;  ///< number given during a call without caller ID
 };
 
@@ -359,7 +370,7 @@ json BookingTools::bookAppointment(const json& a, const ToolInvocation& inv) {
   }
   if (!r.ok() || !r.appointment)
     return toolError("store_unavailable", "The booking could not be saved.");
-  if (callerPhone_.empty() && claimedPhone_.empty()) claimedPhone_ = phone;
+  claimPhone(phone, false);
   log_.info("booked {} ({})", r.appointment->id,
             r.outcome == StoreOutcome::Replayed ? "replayed" : "new");
   return {{"status", "booked"},
@@ -377,7 +388,7 @@ json BookingTools::findAppointments(const json& a, const ToolInvocation&) {
                        "For privacy, only appointments booked under the number you are calling "
                        "from can be looked up.");
     phone = *p;
-    if (callerPhone_.empty()) claimedPhone_ = phone;
+    claimPhone(phone, true);
   } else if (auto id = identity())
     phone = *id;
   else
@@ -526,10 +537,15 @@ void BookingTools::registerInto(ToolRegistry& reg) {
     schema["description"] = doc;
     return schema;
   };
+  // Lookups change nothing in the store or the call: they may run alongside the round's others.
+  auto readOnly = [](ToolDefinition d) {
+    d.readOnly = true;
+    return d;
+  };
   const std::string zoneNote =
       " Times are in the business's time zone (" + tenant_->timeZoneName + ").";
 
-  reg.add(
+  reg.add(readOnly(
       {"check_availability",
        "Find free appointment slots for a service, earliest first. Call before booking. Give a "
        "date, or a date_from/date_to range; optionally a time of day or a staff member." +
@@ -547,7 +563,7 @@ void BookingTools::registerInto(ToolRegistry& reg) {
           {"max_results", {{"type", "integer"}, {"minimum", 1}, {"maximum", 10}}}}},
         {"required", {"service"}},
         {"additionalProperties", false}},
-       bind(&BookingTools::checkAvailability)});
+       bind(&BookingTools::checkAvailability)}));
   reg.add(
       {"book_appointment",
        "Book an appointment at a start time returned by check_availability, after the caller "
@@ -569,12 +585,13 @@ void BookingTools::registerInto(ToolRegistry& reg) {
         {"required", {"service", "start", "customer_name"}},
         {"additionalProperties", false}},
        bind(&BookingTools::bookAppointment)});
-  reg.add({"find_appointments",
-           "List the caller's upcoming appointments (by the number they call from).",
-           {{"type", "object"},
-            {"properties", {{"customer_phone", withDoc(str, "Only if the call has no caller ID")}}},
-            {"additionalProperties", false}},
-           bind(&BookingTools::findAppointments)});
+  reg.add(readOnly(
+      {"find_appointments",
+       "List the caller's upcoming appointments (by the number they call from).",
+       {{"type", "object"},
+        {"properties", {{"customer_phone", withDoc(str, "Only if the call has no caller ID")}}},
+        {"additionalProperties", false}},
+       bind(&BookingTools::findAppointments)}));
   reg.add(
       {"cancel_appointment",
        "Cancel one of the caller's own appointments by id (from find_appointments). Confirm first.",
@@ -597,15 +614,15 @@ void BookingTools::registerInto(ToolRegistry& reg) {
         {"required", {"appointment_id", "new_start"}},
         {"additionalProperties", false}},
        bind(&BookingTools::rescheduleAppointment)});
-  reg.add({"get_business_info",
-           "Opening hours, address, services with prices and durations, and staff.",
-           {{"type", "object"},
-            {"properties",
-             {{"topic",
-               {{"type", "string"},
-                {"enum", {"hours", "address", "services", "prices", "staff", "all"}}}}}},
-            {"additionalProperties", false}},
-           bind(&BookingTools::getBusinessInfo)});
+  reg.add(readOnly({"get_business_info",
+                    "Opening hours, address, services with prices and durations, and staff.",
+                    {{"type", "object"},
+                     {"properties",
+                      {{"topic",
+                        {{"type", "string"},
+                         {"enum", {"hours", "address", "services", "prices", "staff", "all"}}}}}},
+                     {"additionalProperties", false}},
+                    bind(&BookingTools::getBusinessInfo)}));
   reg.add(
       {"end_call",
        "End the call after saying goodbye, when the caller is done.",

@@ -63,6 +63,11 @@ bool ToolRegistry::has(std::string_view name) const {
   return tools_.find(name) != tools_.end();
 }
 
+bool ToolRegistry::readOnly(std::string_view name) const {
+  auto it = tools_.find(name);
+  return it != tools_.end() && it->second.readOnly;
+}
+
 std::vector<std::string> ToolRegistry::names() const {
   return order_;
 }

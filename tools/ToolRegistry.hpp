@@ -5,8 +5,11 @@
 // arguments before a handler runs, and always returns a JSON result — a tool-level problem is a
 // structured error the LLM can read and recover from, never an exception:
 //   {"error": {"code": "invalid_arguments", "message": "...", ...}}
-// Handlers are synchronous and run on the caller's thread (a call's event loop), so they must be
-// fast; each gets a time budget it passes to the store's lock wait (its timeout).
+// Handlers are synchronous and run on the calling thread (a worker thread of the libuv pool, see
+// dialog/conversation/ToolExecutor), so they must be fast; each gets a time budget it passes to
+// the store's lock wait (its timeout). A tool marked readOnly may run at the same time as the
+// other calls of the LLM's round (OpenAI parallel tool calls); the others run one at a time, in
+// the order the LLM gave them.
 #include <chrono>
 #include <functional>
 #include <map>
@@ -40,14 +43,19 @@ struct ToolDefinition {
   nlohmann::json parameters = nlohmann::json::object();  ///< JSON Schema of the arguments object
   ToolHandler handler;
   std::chrono::milliseconds timeout = kDefaultToolTimeout;
+  /// The handler changes nothing (availability, lookups, business info) and is thread-safe, so
+  /// it may run concurrently with the other calls of a round. Writes (book, cancel, reschedule)
+  /// and call control (end, transfer) leave it false and run in order.
+  bool readOnly = false;
 };
 
 /// {"error": {"code": code, "message": message, ...extra}} — the one error shape of every tool.
 nlohmann::json toolError(const std::string& code, const std::string& message,
                          const nlohmann::json& extra = nlohmann::json::object());
 
-/// A set of tools. Not thread-safe for add(); call() is safe from one thread at a time per
-/// registry (a registry belongs to one call).
+/// A set of tools (a registry belongs to one call). Not thread-safe for add(); once every tool
+/// is added, call() may run from several threads at once (the tool table is then read-only and
+/// the metrics registry locks) — each handler decides its own safety, declared by readOnly.
 class ToolRegistry {
  public:
   /// `clock` measures handler time against the timeout; must outlive the registry.
@@ -57,6 +65,8 @@ class ToolRegistry {
   /// (programming errors).
   void add(ToolDefinition tool);
   bool has(std::string_view name) const;
+  /// Whether `name` is a readOnly tool (false for unknown names: those run in order).
+  bool readOnly(std::string_view name) const;
   std::vector<std::string> names() const;
 
   /// The OpenAI `tools` array: [{"type":"function","function":{name, description, parameters}}].
