@@ -154,11 +154,32 @@ class SipSubsystem final : public Subsystem,
             "parley_sip_strangers_total",
             "INVITEs from sources outside every trunk allowlist (answered 403)")),
         active_(context.metrics().gauge("parley_sip_calls_active", "SIP calls in progress")) {
-    ua_ = std::make_shared<msip::SipUserAgent>(
-        msip::SipUserAgentConfig{.listenUrl = sipUrl(settings_.listen),
-                                 .userAgent = "Parley",
-                                 .sessionTimerS = settings_.sessionTimerS},
-        this);
+    msip::SipUserAgentConfig uaConfig{.listenUrl = sipUrl(settings_.listen),
+                                      .userAgent = "Parley",
+                                      .sessionTimerS = settings_.sessionTimerS};
+    for (const auto& t : trunks_.all())
+      if (t.digest)
+        uaConfig.inboundDigest.push_back({.trunk = t.name,
+                                          .realm = t.digest->realm,
+                                          .username = t.digest->username,
+                                          .password = t.digest->password});
+    for (const auto& t : trunks_.all()) {
+      if (!t.registration) continue;
+      const auto& r = *t.registration;
+      std::string aor = r.aor;
+      if (aor.empty()) {  // sip:<username>@<registrar host>
+        auto [scheme, hostPart] = splitTrunkUri(r.registrar);
+        aor = scheme + ":" + r.username + "@" + hostPart.substr(0, hostPart.find_first_of(";?"));
+      }
+      uaConfig.registrations.push_back({.trunk = t.name,
+                                        .registrar = r.registrar,
+                                        .aor = aor,
+                                        .username = r.username,
+                                        .password = r.password,
+                                        .expiresS = r.expiresS});
+      registered(t.name).set(0);
+    }
+    ua_ = std::make_shared<msip::SipUserAgent>(std::move(uaConfig), this);
     log_.info("SIP listening on {} (UDP+TCP), media at {} ports {}-{}, {} trunk(s)",
               settings_.listen.toString(), settings_.publicIp, settings_.rtpFirst,
               settings_.rtpLast, trunks_.all().size());
@@ -257,11 +278,43 @@ class SipSubsystem final : public Subsystem,
 
   // --- SipUserAgentListener (SIP thread) ---
 
-  bool onSipSourceAllowed(const core::SocketAddress& source) override {
-    if (trunks_.matchSource(source)) return true;
-    strangers_.inc();
-    log_.debug("INVITE from {} matches no trunk: 403", source.toString());
-    return false;
+  msip::SipSourceCheck onSipSource(const core::SocketAddress& source) override {
+    auto m = trunks_.matchInbound(source);
+    if (m.byAddress) return {.accepted = true, .trunk = m.byAddress->name};
+    if (m.stranger()) {
+      strangers_.inc();
+      log_.debug("INVITE from {} matches no trunk: 403", source.toString());
+      return {};
+    }
+    msip::SipSourceCheck check;
+    for (const auto* t : m.byDigest) check.digestTrunks.push_back(t->name);
+    return check;
+  }
+
+  /// Registration state per trunk: the parley_sip_registered gauge, and a log line when it
+  /// changes (refreshes that keep it are debug).
+  void onSipRegistration(const msip::SipRegistrationState& st) override {
+    auto& gauge = registered(st.trunk);
+    bool was = gauge.value() > 0;
+    gauge.set(st.registered ? 1 : 0);
+    if (st.registered && !was)
+      log_.info("trunk {}: registered for {} s", st.trunk, st.expiresS);
+    else if (!st.registered && st.status >= 300)
+      log_.warn("trunk {}: REGISTER failed ({} {}); retrying in {} s", st.trunk, st.status,
+                st.phrase, msip::SipRegistrationClient::kRetryS);
+    else
+      log_.debug("trunk {}: REGISTER {} {} (expires {} s)", st.trunk, st.status, st.phrase,
+                 st.expiresS);
+  }
+
+  void onSipDigest(msip::SipDigestResult result) override {
+    static constexpr const char* kNames[] = {"challenged", "accepted", "forbidden", "bad_request"};
+    context_.metrics()
+        .counter("parley_sip_digest_total",
+                 "inbound INVITE digest checks by result (challenged 401, accepted, forbidden "
+                 "403, bad_request 400)",
+                 {{"result", kNames[static_cast<int>(result)]}})
+        .inc();
   }
 
   void onSipInvite(const msip::SipInvite& inv) override {
@@ -303,8 +356,11 @@ class SipSubsystem final : public Subsystem,
     if (auto e164 = tools::normalizePhone(callee)) callee = *e164;
     SipCallInfo info{
         .callId = "sip-" + randomHex(16), .callerNumber = caller, .calleeNumber = callee};
-    info.transfer = referFunction(
-        inv.ref, transferTarget(*tenant, trunks_.matchSource(inv.source), inv.source));
+    info.transfer =
+        referFunction(inv.ref, transferTarget(*tenant,
+                                              inv.trunk.empty() ? trunks_.matchSource(inv.source)
+                                                                : trunks_.byName(inv.trunk),
+                                              inv.source));
     side.info = info;
     calls_[inv.ref] = side;
     updateActive();
@@ -599,6 +655,13 @@ class SipSubsystem final : public Subsystem,
       if (auto t = context_.tenants().byPhoneNumber(*e164)) return t;
     }
     return nullptr;
+  }
+
+  core::Gauge& registered(const std::string& trunk) {
+    return context_.metrics().gauge("parley_sip_registered",
+                                    "1 while the trunk's REGISTER binding is current (sip "
+                                    "trunks register:), else 0",
+                                    {{"trunk", trunk}});
   }
 
   void count(int status) {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/Config.hpp"
 #include "core/SocketAddress.hpp"
 
 namespace YAML {
@@ -36,9 +37,32 @@ class Cidr {
   std::string text_;
 };
 
+/// Credentials a trunk must present on its INVITEs (RFC 3261 §22.1; we answer 401 with a
+/// Digest challenge in `realm` and check the retried INVITE, RFC 2617 / RFC 7616 MD5).
+struct SipInboundDigest {
+  std::string realm = "parley";
+  std::string username;
+  std::string password;  ///< from password, password_env or password_file (never logged)
+};
+
+/// REGISTER for providers that route calls to a registered contact (RFC 3261 §10): sofia sends
+/// it, answers the registrar's digest challenge and refreshes it before `expiresS` runs out.
+struct SipRegistration {
+  std::string registrar;  ///< "sip:sip.telnyx.com" (Request-URI of the REGISTER)
+  std::string aor;        ///< To/From, "sip:user@domain"; default sip:<username>@<registrar host>
+  std::string username;
+  std::string password;
+  unsigned expiresS = 3600;  ///< requested binding lifetime (the registrar may shorten it)
+};
+
 struct SipTrunk {
   std::string name;
-  std::vector<Cidr> allow;  ///< inbound: sources accepted (empty: this trunk accepts none)
+  /// inbound: sources accepted. Empty with no `digest`: this trunk accepts no calls; empty with
+  /// `digest`: any source that presents the credentials.
+  std::vector<Cidr> allow;
+  /// inbound digest credentials; with `allow`, both must pass.
+  std::optional<SipInboundDigest> digest;
+  std::optional<SipRegistration> registration;
   std::string outboundUri;  ///< "sip:example.pstn.twilio.com" (empty: no outbound calls)
   std::string username;     ///< digest credentials for outbound 401/407 (RFC 3261 §22)
   std::string password;
@@ -51,18 +75,32 @@ class SipTrunks {
   static constexpr size_t kMaxTrunks = 256;
   static constexpr size_t kMaxCidrsPerTrunk = 256;
 
-  /// Reads a trunks YAML file. Throws core::ConfigError "file:line: key: reason".
-  static SipTrunks loadFile(const std::filesystem::path& path);
+  /// Reads a trunks YAML file. Throws core::ConfigError "file:line: key: reason". `env` is
+  /// where password_env names are looked up.
+  static SipTrunks loadFile(const std::filesystem::path& path,
+                            const core::EnvLookup& env = core::processEnv());
   /// Same from text; `sourceName` prefixes error locations.
-  static SipTrunks parse(const std::string& yaml, const std::string& sourceName);
+  static SipTrunks parse(const std::string& yaml, const std::string& sourceName,
+                         const core::EnvLookup& env = core::processEnv());
 
-  /// The first trunk whose allowlist contains `source`, or null (a stranger).
+  /// Who may be sending an INVITE from `source`, before anything is allocated for it.
+  struct InboundMatch {
+    /// The first trunk whose allowlist contains the source and that needs no credentials.
+    const SipTrunk* byAddress = nullptr;
+    /// Else the trunks whose digest credentials may admit it (allowlist empty or matching).
+    std::vector<const SipTrunk*> byDigest;
+    bool stranger() const { return !byAddress && byDigest.empty(); }
+  };
+  InboundMatch matchInbound(const core::SocketAddress& source) const;
+
+  /// The first trunk whose allowlist contains `source`, or null.
   const SipTrunk* matchSource(const core::SocketAddress& source) const;
   const SipTrunk* byName(std::string_view name) const;
   const std::vector<SipTrunk>& all() const { return trunks_; }
 
  private:
-  static SipTrunks parseNodes(const YAML::Node& root, const std::string& source);
+  static SipTrunks parseNodes(const YAML::Node& root, const std::string& source,
+                              const core::EnvLookup& env);
   std::vector<SipTrunk> trunks_;
 };
 

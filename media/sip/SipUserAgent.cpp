@@ -10,6 +10,7 @@
 
 #include "core/Error.hpp"
 #include "core/Log.hpp"
+#include "media/sip/SipDigestServer.hpp"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
@@ -83,8 +84,15 @@ struct SipUserAgent::Impl {
   std::atomic<bool> stopped{false};
   std::atomic<CallRef> nextRef{1};
   std::map<CallRef, std::unique_ptr<Call>> calls;  // SIP thread only
+  /// Per trunk name (config.inboundDigest); SIP thread only.
+  std::map<std::string, std::unique_ptr<SipDigestServer>> digest;
+  std::vector<std::unique_ptr<SipRegistrationClient>> registrations;  // SIP thread only
 
-  Impl(SipUserAgentConfig c, SipUserAgentListener* l) : config(std::move(c)), listener(l) {}
+  Impl(SipUserAgentConfig c, SipUserAgentListener* l) : config(std::move(c)), listener(l) {
+    for (const auto& d : config.inboundDigest)
+      digest[d.trunk] = std::make_unique<SipDigestServer>(d.realm, d.username, d.password);
+    for (auto& d : config.inboundDigest) d.password.assign(d.password.size(), '\0');
+  }
 
   Call* find(CallRef ref) {
     auto it = calls.find(ref);
@@ -139,8 +147,19 @@ struct SipUserAgent::Impl {
       cleanup();
       return;
     }
+    for (const auto& r : config.registrations) {
+      auto client = std::make_unique<SipRegistrationClient>(
+          r, [this](const SipRegistrationState& st) { listener->onSipRegistration(st); });
+      if (client->start(nua, root)) {
+        registrations.push_back(std::move(client));
+      } else {
+        log.warn("trunk {}: cannot REGISTER to {} (bad registrar or aor URI)", r.trunk,
+                 r.registrar);
+      }
+    }
     ready.set_value();
     su_root_run(root);
+    registrations.clear();  // after nua_shutdown un-REGISTERed; before the stack goes
     nua_destroy(nua);
     nua = nullptr;
     cleanup();
@@ -162,7 +181,8 @@ struct SipUserAgent::Impl {
     if (!nua) return;
     for (auto& [ref, call] : calls) nua_handle_bind(call->nh, nullptr);
     calls.clear();
-    nua_shutdown(nua);
+    for (auto& r : registrations) r->stopRetrying();
+    nua_shutdown(nua);  // also un-REGISTERs (Expires: 0) every registration
   }
 
   static void onEvent(nua_event_t event, int status, char const* phrase, nua_t* nua,
@@ -175,6 +195,14 @@ struct SipUserAgent::Impl {
 
   void handle(nua_event_t event, int status, const char* phrase, nua_t* n, nua_handle_t* nh,
               Call* call, sip_t const* sip, tagi_t tags[]) {
+    if (!call && nh) {
+      for (auto& r : registrations) {
+        if (!r->owns(nh)) continue;
+        if (event == nua_r_register || event == nua_r_unregister)
+          r->onResponse(event == nua_r_unregister, status, phrase, sip);
+        return;  // nothing else concerns a registration handle
+      }
+    }
     switch (event) {
       case nua_r_shutdown:
         if (status >= 200) su_root_break(root);
@@ -243,10 +271,17 @@ struct SipUserAgent::Impl {
     if (msg_t* msg = nua_current_request(n)) {
       if (su_sockaddr_t* a = msg_addr(msg)) source = core::SocketAddress(&a->su_sa);
     }
-    if (!listener->onSipSourceAllowed(source)) {
-      nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
-      nua_handle_destroy(nh);
-      return;
+    SipSourceCheck check = listener->onSipSource(source);
+    std::string trunk = check.trunk;
+    if (!check.accepted) {
+      if (check.digestTrunks.empty()) {
+        nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
+        nua_handle_destroy(nh);
+        return;
+      }
+      auto admitted = authenticate(nh, sip, check.digestTrunks, source);
+      if (!admitted) return;  // answered (401/403/400) and released
+      trunk = *admitted;
     }
     auto call = std::make_unique<Call>();
     call->ref = nextRef++;
@@ -255,6 +290,7 @@ struct SipUserAgent::Impl {
     SipInvite inv;
     inv.ref = call->ref;
     inv.source = source;
+    inv.trunk = trunk;
     if (sip) {
       if (sip->sip_call_id && sip->sip_call_id->i_id) inv.callId = sip->sip_call_id->i_id;
       if (sip->sip_request) inv.requestUser = userOf(sip->sip_request->rq_url);
@@ -270,6 +306,52 @@ struct SipUserAgent::Impl {
     }
     calls.emplace(call->ref, std::move(call));
     listener->onSipInvite(inv);
+  }
+
+  /// Digest authentication of a new INVITE (RFC 3261 §22.2) against the candidate trunks'
+  /// accounts. Returns the trunk whose credentials matched; otherwise answers the INVITE (401
+  /// with a challenge per candidate realm, 403 wrong credentials, 400 incomplete ones),
+  /// releases the handle and returns nullopt. Nothing is kept per client.
+  std::optional<std::string> authenticate(nua_handle_t* nh, sip_t const* sip,
+                                          const std::vector<std::string>& trunks,
+                                          const core::SocketAddress& source) {
+    const msg_auth_t* creds = sip ? sip->sip_authorization : nullptr;
+    const void* body = sip && sip->sip_payload ? sip->sip_payload->pl_data : nullptr;
+    size_t bodyLen = sip && sip->sip_payload ? sip->sip_payload->pl_len : 0;
+    std::string challenges;
+    std::optional<SipDigestServer::Verdict> refusal;  // credentials for one of our realms, wrong
+    for (const auto& name : trunks) {
+      auto it = digest.find(name);
+      if (it == digest.end()) continue;
+      auto v = it->second->check(creds, "INVITE", body, bodyLen);
+      if (v.outcome == SipDigestServer::Outcome::Accepted) {
+        listener->onSipDigest(SipDigestResult::Accepted);
+        return name;
+      }
+      if (v.forOurRealm && v.outcome != SipDigestServer::Outcome::Challenge && !refusal)
+        refusal = v;
+      if (v.outcome == SipDigestServer::Outcome::Challenge && !v.challenge.empty())
+        challenges += "WWW-Authenticate: " + v.challenge + "\r\n";
+    }
+    if (refusal) {
+      bool bad = refusal->outcome == SipDigestServer::Outcome::BadRequest;
+      log.debug("INVITE from {}: digest credentials refused ({})", source.toString(),
+                refusal->status);
+      listener->onSipDigest(bad ? SipDigestResult::BadRequest : SipDigestResult::Forbidden);
+      if (bad)
+        nua_respond(nh, SIP_400_BAD_REQUEST, TAG_END());
+      else
+        nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
+    } else if (!challenges.empty()) {
+      log.debug("INVITE from {}: digest challenge", source.toString());
+      listener->onSipDigest(SipDigestResult::Challenged);
+      nua_respond(nh, SIP_401_UNAUTHORIZED, SIPTAG_HEADER_STR(challenges.c_str()), TAG_END());
+    } else {
+      // Candidate trunks without an account here: a configuration mismatch, refuse.
+      nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
+    }
+    nua_handle_destroy(nh);
+    return std::nullopt;
   }
 
   void onInviteResponse(Call& call, int status, const char* phrase, sip_t const* sip) {

@@ -20,10 +20,20 @@
 #include <vector>
 
 #include "core/SocketAddress.hpp"
+#include "media/sip/SipRegistrationClient.hpp"
 
 namespace parley::media::sip {
 
 using CallRef = uint64_t;
+
+/// A trunk whose INVITEs must carry digest credentials (RFC 3261 §22.2). Keyed by trunk name:
+/// SipUserAgentListener::onSipSource() names the trunks an INVITE may belong to.
+struct SipInboundCredentials {
+  std::string trunk;
+  std::string realm;
+  std::string username;
+  std::string password;
+};
 
 struct SipUserAgentConfig {
   /// Where to listen, a sofia URL: "sip:0.0.0.0:5060" listens on UDP and TCP;
@@ -32,6 +42,27 @@ struct SipUserAgentConfig {
   std::string userAgent = "Parley";
   /// Session-Expires we ask for / accept (RFC 4028); 0 disables session timers.
   unsigned sessionTimerS = 1800;
+  /// Trunks that authenticate inbound calls by digest (SipDigestServer per trunk).
+  std::vector<SipInboundCredentials> inboundDigest;
+  /// Registrations kept up while the agent runs (SipRegistrationClient each).
+  std::vector<SipRegistrationConfig> registrations;
+};
+
+/// Who an INVITE's transport source may be, decided before anything is allocated for it.
+struct SipSourceCheck {
+  bool accepted = false;  ///< by address alone, as `trunk`
+  std::string trunk;
+  /// Not accepted by address: the trunks whose digest credentials may admit it (401 challenge,
+  /// then the retried INVITE's Authorization is checked). Empty too: 403, a stranger.
+  std::vector<std::string> digestTrunks;
+};
+
+/// Outcome of checking an INVITE's digest credentials (for counters; strangers are not logged).
+enum class SipDigestResult {
+  Challenged,  ///< 401 sent (no credentials for our realms, or a stale/foreign nonce)
+  Accepted,    ///< the INVITE goes on to onSipInvite
+  Forbidden,   ///< wrong credentials: 403
+  BadRequest,  ///< incomplete Authorization: 400
 };
 
 /// A new INVITE that passed the source check. All strings are as received (bounded by sofia's
@@ -48,6 +79,8 @@ struct SipInvite {
   std::string contentType;
   std::string body;
   std::string method = "INVITE";
+  std::string
+      trunk;  ///< the trunk that admitted it (by address or digest), if the listener named one
 };
 
 /// Progress of an outbound call.
@@ -60,12 +93,17 @@ struct SipProgress {
 class SipUserAgentListener {
  public:
   virtual ~SipUserAgentListener() = default;
-  /// First look at an INVITE, before anything is allocated for it: false answers 403 at once
-  /// (strangers; count them, do not log at info). SIP thread.
-  virtual bool onSipSourceAllowed(const core::SocketAddress& source) {
+  /// First look at an INVITE, before anything is allocated for it: who may be calling from
+  /// `source`. Neither accepted nor any digest trunk answers 403 at once (strangers: count them,
+  /// do not log at info). SIP thread.
+  virtual SipSourceCheck onSipSource(const core::SocketAddress& source) {
     (void)source;
-    return true;
+    return SipSourceCheck{.accepted = true};
   }
+  /// A digest check of an INVITE happened (see SipDigestResult). SIP thread.
+  virtual void onSipDigest(SipDigestResult result) { (void)result; }
+  /// A REGISTER (first, refresh, retry or the final un-REGISTER) got its final response.
+  virtual void onSipRegistration(const SipRegistrationState& state) { (void)state; }
   /// A new call. The listener must answer it with respond() (now or later).
   virtual void onSipInvite(const SipInvite& invite) = 0;
   /// A re-INVITE inside the dialog (hold, unhold, new address, session refresh). Must respond().

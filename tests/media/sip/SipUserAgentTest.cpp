@@ -8,6 +8,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "core/Clock.hpp"
@@ -63,8 +64,11 @@ class TestUas : public SipUserAgentListener {
 
   TestUas() : loop_("sip-test") {}
 
-  void start(bool allowSources = true) {
+  /// `allowSources`: accept every source by address; else strangers get 403 unless `digest`
+  /// names a trunk account they must authenticate with.
+  void start(bool allowSources = true, std::optional<SipInboundCredentials> digest = {}) {
     allowSources_ = allowSources;
+    digest_ = digest;
     std::promise<void> done;
     loop_.post([&] {
       pacer_ = std::make_unique<Pacer>(loop_.loop(), clock_, "sip-test");
@@ -72,8 +76,9 @@ class TestUas : public SipUserAgentListener {
     });
     done.get_future().get();
     port_ = freePort();
-    ua_ = std::make_unique<SipUserAgent>(
-        SipUserAgentConfig{.listenUrl = "sip:127.0.0.1:" + std::to_string(port_)}, this);
+    SipUserAgentConfig cfg{.listenUrl = "sip:127.0.0.1:" + std::to_string(port_)};
+    if (digest) cfg.inboundDigest.push_back(*digest);
+    ua_ = std::make_unique<SipUserAgent>(cfg, this);
   }
 
   ~TestUas() override {
@@ -91,10 +96,20 @@ class TestUas : public SipUserAgentListener {
   uint16_t port() const { return port_; }
   void setFull(bool full) { full_ = full; }
 
-  bool onSipSourceAllowed(const core::SocketAddress& source) override {
+  SipSourceCheck onSipSource(const core::SocketAddress& source) override {
     (void)source;
-    if (!allowSources_) ++strangers_;
-    return allowSources_;
+    if (allowSources_) return SipSourceCheck{.accepted = true, .trunk = "local"};
+    if (digest_) return SipSourceCheck{.digestTrunks = {digest_->trunk}};
+    ++strangers_;
+    return SipSourceCheck{};
+  }
+  void onSipDigest(SipDigestResult result) override {
+    std::lock_guard lock(mutex_);
+    digestResults_.push_back(result);
+  }
+  std::vector<SipDigestResult> digestResults() {
+    std::lock_guard lock(mutex_);
+    return digestResults_;
   }
 
   void onSipInvite(const SipInvite& inv) override {
@@ -209,6 +224,8 @@ class TestUas : public SipUserAgentListener {
   uint16_t port_ = 0;
   uint16_t rtpPort_ = static_cast<uint16_t>(freePort(true) - 2);
   bool allowSources_ = true;
+  std::optional<SipInboundCredentials> digest_;
+  std::vector<SipDigestResult> digestResults_;
   std::atomic<bool> full_{false};
   std::atomic<int> strangers_{0};
   std::mutex mutex_;
@@ -311,4 +328,133 @@ TEST_CASE("re-INVITE hold and unhold are answered recvonly then sendrecv") {
   CHECK(c.reInvites == 2);
   CHECK(c.lastAnswer.find("a=sendrecv") != std::string::npos);
   CHECK(c.ended);
+}
+
+TEST_CASE("a trunk with digest credentials is challenged with 401 and then answered") {
+  TestUas uas;
+  uas.start(false, SipInboundCredentials{
+                       .trunk = "pbx", .realm = "parley", .username = "pbx", .password = "s3cret"});
+  auto r = runSipp(fixture("invite_auth.xml"), uas.port(), TestUas::kDid, "-au pbx -ap s3cret");
+  INFO(r.log);
+  CHECK(r.exitCode == 0);
+  auto results = uas.waitEnded();
+  REQUIRE(results.size() == 1);
+  CHECK(results.begin()->second.answered);
+  CHECK(results.begin()->second.ended);
+  CHECK(uas.lastInvite().trunk == "pbx");
+  auto digest = uas.digestResults();
+  REQUIRE(digest.size() == 2);
+  CHECK((digest[0] == SipDigestResult::Challenged));
+  CHECK((digest[1] == SipDigestResult::Accepted));
+  CHECK(uas.strangers() == 0);
+}
+
+TEST_CASE("wrong digest credentials get 403 and no call is created") {
+  TestUas uas;
+  uas.start(false, SipInboundCredentials{
+                       .trunk = "pbx", .realm = "parley", .username = "pbx", .password = "s3cret"});
+  auto r = runSipp(scenarioWith("invite_auth_refused.xml", {{"@STATUS@", "403"}}), uas.port(),
+                   TestUas::kDid, "-au pbx -ap guess");
+  INFO(r.log);
+  CHECK(r.exitCode == 0);
+  CHECK(uas.waitEnded().empty());
+  auto digest = uas.digestResults();
+  REQUIRE(digest.size() == 2);
+  CHECK((digest[0] == SipDigestResult::Challenged));
+  CHECK((digest[1] == SipDigestResult::Forbidden));
+  // A user the trunk does not have is refused the same way.
+  auto other = runSipp(scenarioWith("invite_auth_refused.xml", {{"@STATUS@", "403"}}), uas.port(),
+                       TestUas::kDid, "-au mallory -ap s3cret");
+  INFO(other.log);
+  CHECK(other.exitCode == 0);
+  CHECK(uas.waitEnded().empty());
+}
+
+namespace {
+
+/// Records registration reports; refuses calls (none are expected).
+struct RegistrationWatcher : SipUserAgentListener {
+  SipUserAgent* ua = nullptr;
+  std::mutex mutex;
+  std::vector<SipRegistrationState> states;
+  void onSipInvite(const SipInvite& inv) override { ua->respond(inv.ref, 403, "Forbidden"); }
+  void onSipReInvite(CallRef, const std::string&) override {}
+  void onSipCallEnded(CallRef, int, const std::string&) override {}
+  void onSipRegistration(const SipRegistrationState& st) override {
+    std::lock_guard lock(mutex);
+    states.push_back(st);
+  }
+  /// Waits until `n` reports have come (or `timeout`); returns what came.
+  std::vector<SipRegistrationState> waitFor(size_t n, std::chrono::milliseconds timeout) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+      {
+        std::lock_guard lock(mutex);
+        if (states.size() >= n) return states;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::lock_guard lock(mutex);
+    return states;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("REGISTER answers the registrar's digest, refreshes before expiry, un-REGISTERs") {
+  uint16_t registrar = freePort();
+  auto sipp = startSippServer(fixture("uas_registrar.xml"), registrar, 30);
+  REQUIRE(waitUdpBound(registrar));
+  RegistrationWatcher watcher;
+  uint16_t port = freePort();
+  SipUserAgentConfig cfg{.listenUrl = "sip:127.0.0.1:" + std::to_string(port)};
+  cfg.registrations.push_back(
+      SipRegistrationConfig{.trunk = "telnyx",
+                            .registrar = "sip:127.0.0.1:" + std::to_string(registrar),
+                            .aor = "sip:parley@127.0.0.1",
+                            .username = "parley",
+                            .password = "secret",
+                            .expiresS = 60});
+  {
+    SipUserAgent ua(cfg, &watcher);
+    watcher.ua = &ua;
+    // The first 200 (after the 401) and the refresh sofia sends before the granted 4 s end.
+    auto states = watcher.waitFor(2, std::chrono::seconds(15));
+    REQUIRE(states.size() >= 2);
+    CHECK(states[0].trunk == "telnyx");
+    CHECK(states[0].registered);
+    CHECK(states[0].status == 200);
+    CHECK(states[0].expiresS == 4);
+    CHECK(states[1].registered);
+    ua.stop();  // un-REGISTER
+  }
+  // The registrar scenario passes only if the un-REGISTER (Expires: 0) came (sofia sends it
+  // from nua_shutdown and does not report it back).
+  auto r = sipp.get();
+  INFO(r.log);
+  CHECK(r.exitCode == 0);
+}
+
+TEST_CASE("REGISTER with a wrong password reports the failure instead of looping") {
+  uint16_t registrar = freePort();
+  auto sipp = startSippServer(fixture("uas_registrar.xml"), registrar, 10);
+  REQUIRE(waitUdpBound(registrar));
+  RegistrationWatcher watcher;
+  uint16_t port = freePort();
+  SipUserAgentConfig cfg{.listenUrl = "sip:127.0.0.1:" + std::to_string(port)};
+  cfg.registrations.push_back(
+      SipRegistrationConfig{.trunk = "telnyx",
+                            .registrar = "sip:127.0.0.1:" + std::to_string(registrar),
+                            .aor = "sip:parley@127.0.0.1",
+                            .username = "parley",
+                            .password = "wrong",
+                            .expiresS = 60});
+  SipUserAgent ua(cfg, &watcher);
+  watcher.ua = &ua;
+  auto states = watcher.waitFor(1, std::chrono::seconds(10));
+  REQUIRE(states.size() == 1);
+  CHECK_FALSE(states[0].registered);
+  CHECK(states[0].status == 403);
+  ua.stop();
+  CHECK(sipp.get().exitCode != 0);  // the registrar scenario wanted the right password
 }

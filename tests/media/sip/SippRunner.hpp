@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <string>
 
@@ -89,6 +90,50 @@ inline SippResult runSipp(const std::string& scenarioPath, uint16_t port,
     r.log += ss.str();
   }
   return r;
+}
+
+/// Waits until something has bound UDP 127.0.0.1:`port` (a server started in the background),
+/// up to `timeoutMs`. A REGISTER sent earlier would meet ICMP port-unreachable and fail at once.
+inline bool waitUdpBound(uint16_t port, int timeoutMs = 10000) {
+  for (int waited = 0; waited < timeoutMs; waited += 20) {
+    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::close(fd);
+    if (rc != 0) return true;
+    ::usleep(20 * 1000);
+  }
+  return false;
+}
+
+/// sipp as a server (e.g. a registrar) on 127.0.0.1:`port` for one call of `scenarioPath`,
+/// running in the background from now on; the future gives its result when it exits.
+inline std::future<SippResult> startSippServer(const std::string& scenarioPath, uint16_t port,
+                                               int timeoutS = 40) {
+  return std::async(std::launch::async, [scenarioPath, port, timeoutS] {
+    auto dir = tempDir();
+    std::string tag = "uas-" + std::to_string(port);
+    auto out = dir / ("sipp-" + tag + ".out");
+    auto err = dir / ("sipp-" + tag + ".err");
+    std::string cmd = "cd " + dir.string() + " && timeout " + std::to_string(timeoutS + 10) +
+                      " sipp -sf " + scenarioPath + " -p " + std::to_string(port) +
+                      " -i 127.0.0.1 -m 1 -nostdin -timeout " + std::to_string(timeoutS) +
+                      "s -timeout_error -trace_err -error_file " + err.string() + " > " +
+                      out.string() + " 2>&1";
+    int rc = std::system(cmd.c_str());
+    SippResult r;
+    r.exitCode = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    for (const auto& f : {out, err}) {
+      std::ifstream in(f);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      r.log += ss.str();
+    }
+    return r;
+  });
 }
 
 }  // namespace parley::media::sip::test
