@@ -4,13 +4,26 @@
 # BYE ends it; OPTIONS → 200; unknown DID → 404; a non-allowlisted source (127.0.0.2) → 403 and
 # only the stranger counter moves; garbage SDP → 488; CANCEL while ringing → 487; re-INVITE hold
 # and unhold answered; RFC 4733 keys (with and without the marker bit) become keypad turns; a
-# caller asking for a person is transferred (REFER, NOTIFY outcome, BYE); SIGTERM → exit 0.
+# caller asking for a person is transferred (REFER, NOTIFY outcome, BYE); a digest trunk's INVITE
+# is challenged (401) and answered with the right credentials, refused (403, no call) with wrong
+# ones; SIGTERM → exit 0.
 # Usage: sipp-inbound.sh path/to/parley
 PARLEY=$(realpath "${1:?usage: $0 path/to/parley}")
 E2E_NAME=sipp-inbound
 . "$(dirname "$0")/lib.sh"
 
-write_trunks
+# A second trunk ("pbx", signalling from 127.0.0.3) authenticates by digest: its password in a
+# 0600 file (never in the trunks file).
+PBX_PASSWORD="pbx-$RANDOM$RANDOM"
+printf '%s\n' "$PBX_PASSWORD" > "$WORK/pbx.pass"
+chmod 600 "$WORK/pbx.pass"
+write_trunks "  - name: pbx
+    inbound:
+      allow: [\"127.0.0.3/32\"]
+      digest:
+        realm: parley-e2e
+        username: pbx
+        password_file: $WORK/pbx.pass"
 write_worker_config "  ring_ms: 800"
 start_worker ready
 
@@ -19,6 +32,13 @@ sipp_ok "$FIX/options.xml" "$DID"
 sipp_ok "$(with_status "$FIX/invite_rejected.xml" 404)" "+15559990000"
 sipp_ok "$FIX/invite_bad_sdp.xml" "$DID"
 SIPP_IP=127.0.0.2 sipp_ok "$(with_status "$FIX/invite_rejected.xml" 403)" "$DID"
+# Digest: 401 with a challenge, then the right credentials are answered; wrong ones get 403
+# and no call (the answered-INVITE count does not move).
+SIPP_IP=127.0.0.3 sipp_ok "$FIX/invite_auth.xml" "$DID" -au pbx -ap "$PBX_PASSWORD"
+answered_before=$(curl -fsS "http://127.0.0.1:$HTTP_PORT/metrics" | sed -n 's/^parley_sip_invites_total{status="200"} //p')
+SIPP_IP=127.0.0.3 sipp_ok "$(with_status "$FIX/invite_auth_refused.xml" 403)" "$DID" -au pbx -ap wrong
+answered_after=$(curl -fsS "http://127.0.0.1:$HTTP_PORT/metrics" | sed -n 's/^parley_sip_invites_total{status="200"} //p')
+[ "$answered_before" = "$answered_after" ] || fail "a call was started for wrong credentials"
 sipp_ok "$FIX/cancel.xml" "$DID"
 sipp_ok "$FIX/reinvite_hold.xml" "$DID"
 
@@ -71,6 +91,10 @@ grep -q '^parley_sip_strangers_total 1$' <<< "$metrics" || fail "stranger counte
 grep -q 'parley_sip_invites_total{status="404"} 1' <<< "$metrics" || fail "404 counter"
 grep -q 'parley_sip_invites_total{status="488"} 1' <<< "$metrics" || fail "488 counter"
 grep -q '^parley_sip_calls_active 0$' <<< "$metrics" || fail "calls still active"
+grep -q 'parley_sip_digest_total{result="challenged"} 2' <<< "$metrics" || fail "digest challenges: $(grep sip_digest <<< "$metrics")"
+grep -q 'parley_sip_digest_total{result="accepted"} 1' <<< "$metrics" || fail "digest accepted: $(grep sip_digest <<< "$metrics")"
+grep -q 'parley_sip_digest_total{result="forbidden"} 1' <<< "$metrics" || fail "digest forbidden: $(grep sip_digest <<< "$metrics")"
+! grep -q "$PBX_PASSWORD" "$WORK/worker.log" || fail "the trunk password was logged"
 # The stranger left no trace at info level.
 ! grep -q "127.0.0.2" "$WORK/worker.log" || fail "stranger logged at info"
 echo "ok: metrics"
