@@ -109,6 +109,7 @@ Conversation::Conversation(const core::Clock& clock, ConversationConfig config,
 Conversation::~Conversation() {
   stopped_ = true;
   llmStream_.reset();
+  preemptive_.reset();
   if (parts_.tools) parts_.tools->cancel();
 }
 
@@ -138,6 +139,7 @@ void Conversation::start() {
 void Conversation::stop() {
   if (stopped_) return;
   cancelReply();
+  discardPreemptive();
   stopped_ = true;
   if (stt_) stt_->close();
   setState(TurnState::Ended);
@@ -193,6 +195,7 @@ void Conversation::onCallerAudio(const media::AudioFrame& frame, VoiceActivity a
 }
 
 void Conversation::onSpeechOnset() {
+  discardPreemptive();  // the caller goes on: the turn will not end with that transcript
   finalizeSent_ = false;
   finalConfirmed_ = false;
   if (state_ == TurnState::Listening) {
@@ -202,6 +205,7 @@ void Conversation::onSpeechOnset() {
 }
 
 void Conversation::resetUserTurn() {
+  discardPreemptive();
   userText_.clear();
   userTextAtS_ = -1;
   lastSpeechNs_ = 0;
@@ -237,11 +241,15 @@ void Conversation::endUserTurn() {
   TranscriptLine line{Speaker::Caller, userText_, userTextAtS_ < 0 ? elapsedS() : userTextAtS_,
                       false};
   listener_.onConversationTranscript(line);
+  // A preemptive request for exactly this turn (same words, same history) is the reply.
+  std::unique_ptr<PreemptiveLlm> preemptive;
+  if (preemptive_ && preemptive_->matches(userText_, history_.turns().size()))
+    preemptive = std::move(preemptive_);
+  discardPreemptive();
   history_.addUser(userText_);
   reprompts_ = 0;
   resetUserTurn();
-  startLlmReply();
-  reply_->metrics = m;
+  startLlmReply(m, std::move(preemptive));
 }
 
 void Conversation::onSttTranscript(const SttTranscript& t) {
@@ -331,7 +339,9 @@ void Conversation::poll() {
     stt_->finalize();
     finalizeSent_ = true;
   }
+  if (preemptive_ && preemptive_->transcript() != userText_) discardPreemptive();
   if (state_ == TurnState::UserSpeaking && !paused_) checkEndOfTurn();
+  maybeStartPreemptive();
   if (reply_ && reply_->toolsRunning && !reply_->fillerSaid &&
       msSince(reply_->toolsStartNs) >= config_.fillerDelayMs) {
     reply_->fillerSaid = true;
@@ -353,35 +363,89 @@ void Conversation::poll() {
 
 // ---- replies --------------------------------------------------------------------------------
 
-void Conversation::startLlmReply() {
+void Conversation::startLlmReply(TurnMetrics metrics, std::unique_ptr<PreemptiveLlm> preemptive) {
   cancelReply();
   reply_ = std::make_unique<Reply>();
   reply_->kind = ReplyKind::Llm;
   reply_->startNs = nowNs();
-  reply_->metrics.turn = turn_;
+  reply_->metrics = metrics;
   setState(TurnState::Thinking);
-  requestLlm();
+  if (preemptive)
+    adoptPreemptive(std::move(preemptive));
+  else
+    requestLlm();
+}
+
+ChatRequest Conversation::buildRequest(const ChatHistory& history, bool forceNoTools) const {
+  ChatRequest req;
+  req.messages = history.messages(config_.maxHistoryTurns);
+  if (!parts_.toolSpecs.empty()) {
+    req.tools = parts_.toolSpecs;
+    req.toolChoice = forceNoTools ? "none" : "auto";
+  }
+  return req;
+}
+
+void Conversation::beginLlmRound() {
+  Reply& r = *reply_;
+  r.gotToken = false;
+  r.roundText.clear();
+  r.pendingCalls.clear();
+  r.prefixWords = spaceWords(r.heard.fullText());
+  r.splitter.reset();
 }
 
 void Conversation::requestLlm() {
   if (!parts_.llm) return onLlmError({.message = "no LLM configured"});
-  ChatRequest req;
-  req.messages = history_.messages(config_.maxHistoryTurns);
-  if (!parts_.toolSpecs.empty()) {
-    req.tools = parts_.toolSpecs;
-    req.toolChoice = reply_->forceNoTools ? "none" : "auto";
-  }
+  ChatRequest req = buildRequest(history_, reply_->forceNoTools);
   reply_->llmRequestNs = nowNs();
-  reply_->gotToken = false;
-  reply_->roundText.clear();
-  reply_->pendingCalls.clear();
-  reply_->prefixWords = spaceWords(reply_->heard.fullText());
-  reply_->splitter.reset();
+  beginLlmRound();
   llmStream_ = parts_.llm->stream(req, *this);
+}
+
+// ---- preemptive generation ------------------------------------------------------------------
+
+void Conversation::maybeStartPreemptive() {
+  // Only for a caller turn the STT has closed (an end-of-speech final) while the caller is
+  // silent and nothing else is being said or prepared.
+  if (!config_.preemptiveGeneration || preemptive_ || reply_ || paused_ || !parts_.llm ||
+      hangupRequested_ || stopped_)
+    return;
+  if (state_ != TurnState::UserSpeaking || vadSpeaking_ || !finalConfirmed_ || userText_.empty())
+    return;
+  ChatHistory withTurn = history_;
+  withTurn.addUser(userText_);
+  preemptive_ = std::make_unique<PreemptiveLlm>(clock_, userText_, history_.turns().size());
+  PreemptiveLlm* p = preemptive_.get();
+  p->start(*parts_.llm, buildRequest(withTurn, false));
+}
+
+void Conversation::discardPreemptive() {
+  if (!preemptive_) return;
+  preemptive_.reset();  // cancels the request; its text and tool calls are dropped unseen
+  metrics_.countPreemptive(false);
+}
+
+void Conversation::adoptPreemptive(std::unique_ptr<PreemptiveLlm> preemptive) {
+  Reply& r = *reply_;
+  r.llmRequestNs = preemptive->requestNs();
+  r.metrics.preemptiveLeadMs = msSince(preemptive->requestNs());
+  beginLlmRound();
+  metrics_.countPreemptive(true);
+  PreemptiveLlm::Buffered b = preemptive->adopt(*this);
+  llmStream_ = std::move(preemptive);  // later events arrive as for any request
+  // Replay what arrived while the turn was unconfirmed, in the stream's order.
+  if (!b.text.empty()) onLlmText(b.text);
+  if (b.firstTokenNs != 0)
+    r.metrics.llmTimeToFirstTokenMs = static_cast<double>(b.firstTokenNs - r.llmRequestNs) / 1e6;
+  if (b.error) return onLlmError(*b.error);
+  if (!b.calls.empty()) onLlmToolCalls(b.calls);  // run now that the turn is confirmed
+  if (b.done) onLlmDone(*b.done);
 }
 
 void Conversation::startCannedReply(const std::string& text, bool hangupAfter, bool addToHistory) {
   cancelReply();
+  discardPreemptive();
   reply_ = std::make_unique<Reply>();
   reply_->kind = ReplyKind::Canned;
   reply_->startNs = nowNs();

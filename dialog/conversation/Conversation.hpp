@@ -9,6 +9,9 @@
 //    finalize() is sent after finalizeAfterSilenceMs of VAD silence (a pause, not a comma), so
 //    the final comes well before the endpointing delay has passed. A late final (after the turn
 //    ended, before any reply audio) restarts the reply with it.
+//  * Preemptive generation (optional): an end-of-speech final while the caller is silent starts
+//    the LLM request before the endpointing delay has passed (PreemptiveLlm holds its reply);
+//    the turn's end adopts it if the transcript is unchanged, else it is dropped unseen.
 //  * Barge-in while the agent speaks: caller speech ≥ minInterruptionDurationMs pauses playout
 //    (flushed within one frame); words (not backchannels) within falseInterruptionTimeoutMs
 //    confirm it — LLM, TTS and tools are cancelled and history keeps only the heard words — else
@@ -40,6 +43,7 @@
 #include "dialog/conversation/ConversationMetrics.hpp"
 #include "dialog/conversation/EchoGuard.hpp"
 #include "dialog/conversation/HeardText.hpp"
+#include "dialog/conversation/PreemptiveLlm.hpp"
 #include "dialog/conversation/SentenceSplitter.hpp"
 #include "dialog/conversation/ToolExecutor.hpp"
 #include "dialog/llm/LlmClient.hpp"
@@ -161,8 +165,14 @@ class Conversation final : private SttListener, private LlmListener, private Tts
   void endUserTurn();
   void resetUserTurn();
   // Replies.
-  void startLlmReply();
+  void startLlmReply(TurnMetrics metrics, std::unique_ptr<PreemptiveLlm> preemptive);
+  void beginLlmRound();
+  ChatRequest buildRequest(const ChatHistory& history, bool forceNoTools) const;
   void requestLlm();
+  // Preemptive generation.
+  void maybeStartPreemptive();
+  void discardPreemptive();
+  void adoptPreemptive(std::unique_ptr<PreemptiveLlm> preemptive);
   void startCannedReply(const std::string& text, bool hangupAfter, bool addToHistory);
   void speak(const std::string& text);
   void flushSegment();
@@ -192,6 +202,7 @@ class Conversation final : private SttListener, private LlmListener, private Tts
   std::unique_ptr<SttStream> stt_;
   std::unique_ptr<TtsStream> tts_;
   std::unique_ptr<LlmStream> llmStream_;
+  std::unique_ptr<PreemptiveLlm> preemptive_;  ///< an unconfirmed turn's early LLM request
   std::unique_ptr<Reply> reply_;
 
   TurnState state_ = TurnState::Listening;

@@ -43,6 +43,13 @@ struct ConversationConfig {
   int maxToolRounds = 5;
   /// History kept for the LLM: the last N user turns (system prompt and tool pairs intact).
   int maxHistoryTurns = 20;
+  /// Ask the LLM as soon as an end-of-speech STT final arrives while the caller is silent,
+  /// before the endpointing delay has passed (LiveKit's `preemptive_generation`). The reply is
+  /// held — not spoken, recorded or allowed to run tools — until the turn ends with the same
+  /// transcript, and dropped if the caller speaks again. Saves up to the LLM's time to first
+  /// token per turn, at the cost of a wasted request when the caller goes on. Off by default
+  /// (as in LiveKit): with a paid LLM the wasted requests cost tokens.
+  bool preemptiveGeneration = false;
   /// While the agent talks on a leg without echo cancellation, caller-side energy must exceed
   /// the VAD's decision by this margin (see EchoGuard) before it counts as speech.
   double echoGuardDb = 12.0;

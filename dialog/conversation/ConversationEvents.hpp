@@ -53,6 +53,9 @@ struct TurnMetrics {
   double voiceToVoiceMs = -1;         ///< caller's last speech frame → first agent frame queued
   int toolRounds = 0;
   bool interrupted = false;
+  /// The reply came from a preemptive LLM request, started this long before the turn ended
+  /// (ms; ConversationConfig::preemptiveGeneration). -1: asked when the turn ended.
+  double preemptiveLeadMs = -1;
 };
 
 /// One barge-in decision (issue 7 "Barge-in").

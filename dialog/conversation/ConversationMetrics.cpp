@@ -27,7 +27,13 @@ ConversationMetrics::ConversationMetrics(core::MetricsRegistry& r)
       confirmed_(r.counter("parley_bargeins_total", "Barge-ins by kind", {{"kind", "confirmed"}})),
       resumed_(r.counter("parley_bargeins_total", "Barge-ins by kind", {{"kind", "resumed"}})),
       backchannel_(
-          r.counter("parley_bargeins_total", "Barge-ins by kind", {{"kind", "backchannel"}})) {}
+          r.counter("parley_bargeins_total", "Barge-ins by kind", {{"kind", "backchannel"}})),
+      preemptiveUsed_(r.counter("parley_preemptive_replies_total",
+                                "LLM requests made before the turn ended, by result",
+                                {{"result", "used"}})),
+      preemptiveDiscarded_(r.counter("parley_preemptive_replies_total",
+                                     "LLM requests made before the turn ended, by result",
+                                     {{"result", "discarded"}})) {}
 
 void ConversationMetrics::observeTurn(const TurnMetrics& t) {
   turns_.inc();

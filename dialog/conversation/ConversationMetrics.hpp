@@ -8,7 +8,8 @@
 //   parley_turn_voice_to_voice_seconds     caller's last speech frame → first agent frame queued
 //   parley_bargein_decision_seconds        caller onset → barge-in decision
 //   parley_bargein_stop_seconds            decision → playout flushed
-// plus counters parley_turns_total, parley_bargeins_total{kind=confirmed|resumed|backchannel}.
+// plus counters parley_turns_total, parley_bargeins_total{kind=confirmed|resumed|backchannel},
+// parley_preemptive_replies_total{result=used|discarded}.
 #include "core/Metrics.hpp"
 #include "dialog/conversation/ConversationEvents.hpp"
 
@@ -22,6 +23,8 @@ class ConversationMetrics {
   void observeBargeIn(const BargeInRecord& bargeIn);
   void countResumed() { resumed_.inc(); }
   void countBackchannel() { backchannel_.inc(); }
+  /// A preemptive LLM request was adopted (`used`) or dropped.
+  void countPreemptive(bool used) { (used ? preemptiveUsed_ : preemptiveDiscarded_).inc(); }
 
  private:
   core::Histogram& eou_;
@@ -35,6 +38,8 @@ class ConversationMetrics {
   core::Counter& confirmed_;
   core::Counter& resumed_;
   core::Counter& backchannel_;
+  core::Counter& preemptiveUsed_;
+  core::Counter& preemptiveDiscarded_;
 };
 
 }  // namespace parley::dialog

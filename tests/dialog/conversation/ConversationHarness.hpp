@@ -108,8 +108,12 @@ struct FakeLlm final : LlmClient {
   std::vector<ChatRequest> requests;
   Stream* active = nullptr;
   LlmListener* listener = nullptr;
+  const core::ManualClock* clock = nullptr;  ///< set by the Harness
+  int delayMs = 0;                           ///< clock time a request takes to answer
+  int64_t requestNs = 0;
   std::unique_ptr<LlmStream> stream(const ChatRequest& r, LlmListener& l) override {
     requests.push_back(r);
+    requestNs = clock ? clock->monoNs() : 0;
     auto s = std::make_unique<Stream>(this);
     active = s.get();
     listener = &l;
@@ -118,6 +122,7 @@ struct FakeLlm final : LlmClient {
   /// Delivers the next script to the active stream (called each step).
   void deliver() {
     if (!active) return;
+    if (clock && clock->monoNs() - requestNs < int64_t{delayMs} * 1'000'000) return;
     Stream* s = active;
     active = nullptr;
     LlmScript sc;
@@ -279,6 +284,7 @@ struct Harness {
     };
     auto l = std::make_unique<FakeLlm>();
     llm = l.get();
+    llm->clock = &clock;
     p.llm = std::move(l);
     auto t = std::make_unique<FakeTools>(clock);
     tools = t.get();
