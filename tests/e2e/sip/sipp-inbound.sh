@@ -6,7 +6,8 @@
 # and unhold answered; RFC 4733 keys (with and without the marker bit) become keypad turns; a
 # caller asking for a person is transferred (REFER, NOTIFY outcome, BYE); a digest trunk's INVITE
 # is challenged (401) and answered with the right credentials, refused (403, no call) with wrong
-# ones; SIGTERM → exit 0.
+# ones; a trunk with register: keeps a 4 s binding at a sipp registrar (digest, refreshes,
+# un-REGISTER on stop); SIGTERM → exit 0.
 # Usage: sipp-inbound.sh path/to/parley
 PARLEY=$(realpath "${1:?usage: $0 path/to/parley}")
 E2E_NAME=sipp-inbound
@@ -17,7 +18,24 @@ E2E_NAME=sipp-inbound
 PBX_PASSWORD="pbx-$RANDOM$RANDOM"
 printf '%s\n' "$PBX_PASSWORD" > "$WORK/pbx.pass"
 chmod 600 "$WORK/pbx.pass"
-write_trunks "  - name: pbx
+# A third trunk ("provider") REGISTERs with a registrar played by sipp: digest, 4 s bindings
+# refreshed while the worker runs, un-REGISTER when it stops.
+REG_PORT=$(free_port SOCK_DGRAM)
+sipp -sf "$FIX/uas_registrar_loop.xml" -p "$REG_PORT" -i 127.0.0.1 -m 1 -nostdin -timeout 280s \
+  -timeout_error -trace_err -error_file "$WORK/sipp-registrar.err" > "$WORK/sipp-registrar.out" 2>&1 &
+REG_PID=$!
+BG_PIDS+=("$REG_PID")
+for _ in $(seq 100); do
+  grep -q "$(printf ':%04X ' "$REG_PORT")" /proc/net/udp 2>/dev/null && break
+  sleep 0.1
+done
+export PARLEY_E2E_REGISTER_PASSWORD=secret
+write_trunks "  - name: provider
+    register:
+      registrar: sip:127.0.0.1:$REG_PORT
+      username: parley
+      password_env: PARLEY_E2E_REGISTER_PASSWORD
+  - name: pbx
     inbound:
       allow: [\"127.0.0.3/32\"]
       digest:
@@ -95,9 +113,15 @@ grep -q 'parley_sip_digest_total{result="challenged"} 2' <<< "$metrics" || fail 
 grep -q 'parley_sip_digest_total{result="accepted"} 1' <<< "$metrics" || fail "digest accepted: $(grep sip_digest <<< "$metrics")"
 grep -q 'parley_sip_digest_total{result="forbidden"} 1' <<< "$metrics" || fail "digest forbidden: $(grep sip_digest <<< "$metrics")"
 ! grep -q "$PBX_PASSWORD" "$WORK/worker.log" || fail "the trunk password was logged"
+grep -q 'parley_sip_registered{trunk="provider"} 1' <<< "$metrics" || fail "not registered: $(grep sip_registered <<< "$metrics")"
 # The stranger left no trace at info level.
 ! grep -q "127.0.0.2" "$WORK/worker.log" || fail "stranger logged at info"
 echo "ok: metrics"
 
 stop_worker
+# The registrar saw the digest, the refreshes and the final un-REGISTER (Expires: 0).
+reg_rc=0
+wait "$REG_PID" || reg_rc=$?
+[ "$reg_rc" = 0 ] || { tail -30 "$WORK/sipp-registrar.out"; fail "registrar scenario (rc $reg_rc)"; }
+echo "ok: REGISTER with digest, refreshed every few seconds, un-REGISTER on stop"
 echo "sip e2e: all passed"
