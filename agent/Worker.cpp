@@ -236,6 +236,7 @@ int Worker::run() {
   w.context = std::make_unique<WorkerContext>(w.settings, w.router, w.readiness, w.sessions,
                                               w.tenants, w.mediaLoops, &w.controlLoop);
   w.context->setApi(&w.fleet->api());
+  w.context->setAvailabilityCache(w.fleet->availabilityCache());
   w.startLocalProviders();
 
   addOpsRoutes(w.router, w.readiness, metrics,

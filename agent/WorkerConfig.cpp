@@ -208,6 +208,13 @@ core::ConfigSchema buildSchema() {
   s.add({.path = "redis.calls_stream_maxlen", .type = ConfigType::Int, .defaultValue = "100000",
          .doc = "approximate length cap of the <prefix>:calls stream (XADD MAXLEN ~)", .min = 100,
          .max = 100000000});
+  s.add({.path = "availability_cache.ttl_s", .type = ConfigType::Double, .defaultValue = "30",
+         .doc = "how long check_availability's store reads are reused, s (per tenant/staff/day; "
+                "dropped on every booking change, fleet-wide with redis); 0 = no cache",
+         .min = 0, .max = 3600});
+  s.add({.path = "availability_cache.max_entries", .type = ConfigType::Int,
+         .defaultValue = "50000", .doc = "most cached tenant/staff/day entries (memory bound)",
+         .min = 100, .max = 10000000});
   s.add({.path = "fleet.worker_id", .defaultValue = "",
          .doc = "this worker's id in the registry; empty = hostname-pid"});
   s.add({.path = "fleet.advertise_url", .defaultValue = "",

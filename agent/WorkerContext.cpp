@@ -6,6 +6,7 @@
 #include "core/Error.hpp"
 #include "dialog/local/LocalProviders.hpp"
 #include "tools/Tenant.hpp"
+#include "tools/booking/CachingBookingStore.hpp"
 #include "tools/booking/SqliteBookingStore.hpp"
 
 namespace parley::agent {
@@ -60,7 +61,10 @@ std::shared_ptr<tools::BookingStore> WorkerContext::storeFor(const tools::Tenant
   std::lock_guard lock(storesMutex_);
   auto it = stores_.find(tenant.id);
   if (it != stores_.end()) return it->second;
-  auto store = std::make_shared<tools::SqliteBookingStore>(settings_.dataDir / tenant.booking.path);
+  std::shared_ptr<tools::BookingStore> store =
+      std::make_shared<tools::SqliteBookingStore>(settings_.dataDir / tenant.booking.path);
+  if (availabilityCache_)
+    store = std::make_shared<tools::CachingBookingStore>(std::move(store), availabilityCache_);
   stores_[tenant.id] = store;
   return store;
 }

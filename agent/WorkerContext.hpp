@@ -34,6 +34,7 @@ namespace parley::tools {
 class TenantDirectory;
 struct Tenant;
 class BookingStore;
+class AvailabilityCache;
 }  // namespace parley::tools
 namespace parley::dialog::local {
 class LocalProviders;
@@ -122,8 +123,14 @@ class WorkerContext {
   /// engine otherwise (DESIGN.md §5). Thread-safe. Throws core::Error if a role has neither.
   ProviderSettings providerSettingsFor(const tools::Tenant& tenant) const;
   /// The tenant's booking store (SQLite under data_dir), opened once and shared by every call
-  /// of that tenant on any thread. Throws core::Error if it cannot be opened.
+  /// of that tenant on any thread; its availability reads go through the availability cache
+  /// when one is set. Throws core::Error if it cannot be opened.
   std::shared_ptr<tools::BookingStore> storeFor(const tools::Tenant& tenant);
+  /// The worker's availability cache (issue 10; FleetServices owns it). Set before any
+  /// storeFor(); null = uncached.
+  void setAvailabilityCache(std::shared_ptr<tools::AvailabilityCache> cache) {
+    availabilityCache_ = std::move(cache);
+  }
   /// Set by the worker once its local engines listen (null when every role is cloud).
   void setLocalProviders(const dialog::local::LocalProviders* local) { local_ = local; }
 
@@ -142,6 +149,7 @@ class WorkerContext {
   std::atomic<const dialog::local::LocalProviders*> local_{nullptr};
   std::mutex storesMutex_;
   std::map<std::string, std::shared_ptr<tools::BookingStore>> stores_;
+  std::shared_ptr<tools::AvailabilityCache> availabilityCache_;
 };
 
 /// Which provider roles have no cloud key and so need the local engines: {stt, llm, tts}.

@@ -29,6 +29,13 @@ FleetServices::FleetServices(const WorkerSettings& settings, Router& router,
           keysFile.empty() ? std::nullopt : std::optional<std::filesystem::path>(keysFile)),
       static_cast<int>(c.getInt("api.rate_limit_per_min")), core::SystemClock::instance(), metrics);
   records_ = std::make_unique<CallRecordStore>(settings.dataDir / c.getString("records.file"));
+  tools::AvailabilityCacheSettings cacheSettings;
+  cacheSettings.ttl = std::chrono::milliseconds(
+      static_cast<int64_t>(c.getDouble("availability_cache.ttl_s") * 1000));
+  cacheSettings.maxEntries = static_cast<size_t>(c.getInt("availability_cache.max_entries"));
+  if (cacheSettings.ttl.count() > 0)
+    availability_ = std::make_shared<tools::AvailabilityCache>(
+        cacheSettings, core::SystemClock::instance(), metrics);
   loop_ = std::make_unique<core::LoopThread>("fleet", metrics);
   recorder_ = std::make_unique<CallRecorder>(*records_, *loop_, metrics);
   addCallRoutes(router, *api_, *records_);
@@ -106,37 +113,51 @@ void FleetServices::startFleet(const std::string& advertiseUrl, WorkerContext& c
   std::string self = c.getString("fleet.advertise_url");
   if (self.empty()) self = advertiseUrl;
   std::promise<void> started;
-  loop_->post(
-      [this, p = *parsed, prefix, heartbeat, ttl, maxLen, self, &admission, &context, &started] {
-        redis_ = std::make_unique<RedisClient>(loop_->loop(), p);
-        callStream_ = std::make_unique<RedisCallStream>(*redis_, prefix, maxLen);
-        recorder_->addListener(callStream_.get());
-        std::string id = workerId_;
-        registry_ = std::make_unique<WorkerRegistry>(
-            loop_->loop(), *redis_, prefix,
-            [id, self, &admission, this] {
-              WorkerInfo w;
-              w.id = id;
-              w.url = self;
-              w.load = admission.load();
-              w.sessions = sessions_.active();
-              w.maxSessions = admission.settings().maxSessions;
-              w.accepting = admission.decide().admitted;
-              w.version = kVersion;
-              w.atMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
-              return w;
-            },
-            heartbeat, ttl);
-        startQueue(prefix, context);
-        started.set_value();
-      });
+  loop_->post([this, p = *parsed, prefix, heartbeat, ttl, maxLen, self, &admission, &context,
+               &started] {
+    redis_ = std::make_unique<RedisClient>(loop_->loop(), p);
+    // /readyz shows the Redis state (never the password). A refused password or database
+    // is this worker's misconfiguration: not ready until fixed, so a rollout with a wrong
+    // secret stops at the first worker. An unreachable Redis is the whole fleet's outage:
+    // every worker still takes calls alone, so it stays ready and says why.
+    Readiness* readiness = &context.readiness();
+    readiness->set("redis", true, "connecting to " + p.redacted());
+    redis_->onState([readiness](const RedisClient::State& st) {
+      readiness->set("redis", st.up || !st.refused, st.detail);
+    });
+    if (availability_) {
+      feed_ =
+          std::make_shared<AvailabilityFeed>(*loop_, *redis_, p, prefix, workerId_, *availability_);
+      feed_->start();
+    }
+    callStream_ = std::make_unique<RedisCallStream>(*redis_, prefix, maxLen);
+    recorder_->addListener(callStream_.get());
+    std::string id = workerId_;
+    registry_ = std::make_unique<WorkerRegistry>(
+        loop_->loop(), *redis_, prefix,
+        [id, self, &admission, this] {
+          WorkerInfo w;
+          w.id = id;
+          w.url = self;
+          w.load = admission.load();
+          w.sessions = sessions_.active();
+          w.maxSessions = admission.settings().maxSessions;
+          w.accepting = admission.decide().admitted;
+          w.version = kVersion;
+          w.atMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+          return w;
+        },
+        heartbeat, ttl);
+    startQueue(prefix, context);
+    started.set_value();
+  });
   started.get_future().wait();
   WorkerRegistry* reg = registry_.get();
   admission.setRedirector([reg] { return reg->pickRedirect(); });
   core::Logger("fleet").info("fleet: worker {} at {} registers in redis at {} every {} ms",
-                             workerId_, self, parsed->where(), heartbeat);
+                             workerId_, self, parsed->redacted(), heartbeat);
 }
 
 FleetServices::~FleetServices() {
@@ -152,6 +173,8 @@ void FleetServices::stop() {
   loop_->post([this] {
     dispatcher_.reset();
     queue_.reset();
+    if (feed_) feed_->close();
+    feed_.reset();
     registry_.reset();  // deletes this worker's registry entry (queued before the disconnect)
     callStream_.reset();
     redis_.reset();

@@ -11,6 +11,7 @@
 #include "agent/WorkerContext.hpp"
 #include "agent/admission/AdmissionControl.hpp"
 #include "agent/api/ApiKeys.hpp"
+#include "agent/fleet/AvailabilityFeed.hpp"
 #include "agent/fleet/OutboundQueue.hpp"
 #include "agent/fleet/RedisCallStream.hpp"
 #include "agent/fleet/RedisClient.hpp"
@@ -65,6 +66,10 @@ class FleetServices {
   core::LoopThread& loop() { return *loop_; }
   WebhookOutbox& outbox() { return *outbox_; }
   ApiGuard& api() { return *api_; }
+  /// The worker's availability cache (availability_cache.*), shared by every tenant's booking
+  /// store (WorkerContext::storeFor); null when availability_cache.ttl_s is 0. With Redis its
+  /// changes travel the fleet (AvailabilityFeed).
+  std::shared_ptr<tools::AvailabilityCache> availabilityCache() const { return availability_; }
 
  private:
   void startQueue(const std::string& prefix, WorkerContext& context);
@@ -81,6 +86,8 @@ class FleetServices {
   std::unique_ptr<WorkerRegistry> registry_;       ///< fleet loop thread
   std::unique_ptr<RedisCallStream> callStream_;    ///< fleet loop thread
   std::unique_ptr<OutboundQueue> queue_;           ///< fleet loop thread
+  std::shared_ptr<tools::AvailabilityCache> availability_;
+  std::shared_ptr<AvailabilityFeed> feed_;  ///< fleet loop thread; null without Redis or cache
   const tools::TenantDirectory& tenants_;
   AdmissionControl* admission_ = nullptr;  ///< borrowed once startFleet ran
   std::string workerId_;

@@ -67,13 +67,31 @@ RedisClient::~RedisClient() {
   }
 }
 
+std::string RedisClient::scrub(std::string text) const {
+  if (url_.password.empty()) return text;
+  for (auto p = text.find(url_.password); p != std::string::npos; p = text.find(url_.password))
+    text.replace(p, url_.password.size(), "***");
+  return text;
+}
+
+void RedisClient::fail(const std::string& why, bool disconnect, bool refused) {
+  bool wasUp = connected_;
+  connected_ = false;
+  if (why != lastError_ || wasUp) {
+    if (why != lastError_) log_.error("{}", why);
+    lastError_ = why;
+    if (onState_) onState_(State{false, refused, why});
+  }
+  if (disconnect && ctx_) redisAsyncDisconnect(ctx_);  // onDisconnect schedules the retry
+}
+
 void RedisClient::connect() {
   if (closing_ || ctx_) return;
   redisAsyncContext* c = redisAsyncConnect(url_.host.c_str(), url_.port);
   if (!c || c->err) {
-    if (!loggedDown_)
-      log_.warn("cannot connect to redis at {}: {}", url_.where(), c ? c->errstr : "out of memory");
-    loggedDown_ = true;
+    fail("cannot connect to redis at " + url_.redacted() + ": " +
+             (c ? std::string(c->errstr) : std::string("out of memory")),
+         false);
     if (c) redisAsyncFree(c);
     scheduleReconnect();
     return;
@@ -98,31 +116,69 @@ void RedisClient::onConnect(const redisAsyncContext* c, int status) {
   if (!self) return;
   if (status != REDIS_OK) {
     // hiredis frees the context after this callback.
-    if (!self->loggedDown_)
-      self->log_.warn("cannot connect to redis at {}: {}", self->url_.where(), c->errstr);
-    self->loggedDown_ = true;
     self->ctx_ = nullptr;
+    self->fail("cannot connect to redis at " + self->url_.redacted() + ": " + c->errstr, false);
     self->scheduleReconnect();
     return;
   }
-  self->connected_ = true;
-  self->loggedDown_ = false;
-  self->log_.info("connected to redis at {}", self->url_.where());
-  if (!self->url_.password.empty())
-    self->command({"AUTH", self->url_.password}, [self](const RedisValue& v) {
-      if (!v.ok()) self->log_.error("redis AUTH refused at {}", self->url_.where());
+  self->handshake();
+}
+
+// AUTH, SELECT, PING pipelined; the connection is up when PING answers. The PING also catches a
+// server that wants a password we do not have (NOAUTH).
+void RedisClient::handshake() {
+  auto auth = url_.authCommand();
+  if (!auth.empty())
+    send(std::move(auth), [this](const RedisValue& v) {
+      if (v.missing || v.ok()) return;
+      fail("redis at " + url_.redacted() + " refused the " +
+               (url_.username.empty() ? std::string("password") : "user name or password") + " (" +
+               scrub(v.str) + ")",
+           true);
     });
-  if (self->url_.db != 0) self->command({"SELECT", std::to_string(self->url_.db)});
-  if (self->onConnected_) self->onConnected_();
+  if (url_.db != 0)
+    send({"SELECT", std::to_string(url_.db)}, [this](const RedisValue& v) {
+      if (v.missing || v.ok() || connected_) return;
+      if (v.str.rfind("NOAUTH", 0) == 0 || v.str.rfind("WRONGPASS", 0) == 0) return;  // said
+      fail("redis at " + url_.redacted() + " refused SELECT (" + scrub(v.str) + ")", true, true);
+    });
+  send({"PING"}, [this](const RedisValue& v) {
+    if (v.missing) return;
+    if (v.ok()) return ready();
+    if (v.str.rfind("NOAUTH", 0) == 0 && url_.password.empty())
+      return fail("redis at " + url_.redacted() +
+                      " wants a password: put it in redis.url (redis://:password@host:port or "
+                      "redis://user:password@host:port)",
+                  true, true);
+    if (ctx_ && !(ctx_->c.flags & REDIS_DISCONNECTING))
+      fail("redis at " + url_.redacted() + " does not answer PING (" + scrub(v.str) + ")", true);
+  });
+}
+
+void RedisClient::ready() {
+  connected_ = true;
+  lastError_.clear();
+  log_.info("connected to redis at {}", url_.redacted());
+  if (onState_) onState_(State{true, false, "connected to " + url_.redacted()});
+  if (sub_) sendSubscribe();
+  if (onConnected_) onConnected_();
 }
 
 void RedisClient::onDisconnect(const redisAsyncContext* c, int status) {
   auto* self = static_cast<RedisClient*>(c->data);
   if (!self) return;
+  bool wasUp = self->connected_;
   self->connected_ = false;
   self->ctx_ = nullptr;  // hiredis frees it after this callback
+  if (self->sub_ && self->subLive_) {
+    self->subLive_ = false;
+    if (self->sub_->onLive) self->sub_->onLive(false);
+  }
   if (self->closing_) return;
-  if (status != REDIS_OK) self->log_.warn("lost redis at {}: {}", self->url_.where(), c->errstr);
+  if (wasUp)
+    self->fail("lost redis at " + self->url_.redacted() + ": " +
+                   (status != REDIS_OK ? std::string(c->errstr) : std::string("closed")),
+               false);
   self->scheduleReconnect();
 }
 
@@ -131,8 +187,8 @@ void RedisClient::onReply(redisAsyncContext*, void* reply, void* privdata) {
   if (p->cb) p->cb(convert(static_cast<redisReply*>(reply)));
 }
 
-void RedisClient::command(std::vector<std::string> argv, Callback cb) {
-  if (!ctx_ || !connected_) {
+void RedisClient::send(std::vector<std::string> argv, Callback cb) {
+  if (!ctx_) {
     if (cb) {
       RedisValue v;
       v.missing = true;
@@ -155,6 +211,50 @@ void RedisClient::command(std::vector<std::string> argv, Callback cb) {
       v.missing = true;
       owned->cb(v);
     }
+  }
+}
+
+void RedisClient::command(std::vector<std::string> argv, Callback cb) {
+  if (!connected_) {
+    if (cb) {
+      RedisValue v;
+      v.missing = true;
+      cb(v);
+    }
+    return;
+  }
+  send(std::move(argv), std::move(cb));
+}
+
+void RedisClient::subscribe(std::string channel, std::function<void(const std::string&)> onMessage,
+                            std::function<void(bool)> onLive) {
+  sub_ = std::make_unique<Subscription>(
+      Subscription{std::move(channel), std::move(onMessage), std::move(onLive)});
+  if (connected_) sendSubscribe();
+}
+
+void RedisClient::sendSubscribe() {
+  if (!ctx_ || !sub_) return;
+  const char* argv[] = {"SUBSCRIBE", sub_->channel.c_str()};
+  size_t lens[] = {9, sub_->channel.size()};
+  redisAsyncCommandArgv(ctx_, &RedisClient::onSubscribed, this, 2, argv, lens);
+}
+
+// hiredis calls this for the SUBSCRIBE confirmation and then for every message of the channel,
+// with a null reply when the context goes away.
+void RedisClient::onSubscribed(redisAsyncContext* c, void* reply, void* privdata) {
+  auto* self = static_cast<RedisClient*>(privdata);
+  auto* r = static_cast<redisReply*>(reply);
+  if (!r || !c->data || !self->sub_) return;
+  if (r->type != REDIS_REPLY_ARRAY || r->elements < 3 || r->element[0]->type != REDIS_REPLY_STRING)
+    return;
+  std::string kind(r->element[0]->str, r->element[0]->len);
+  if (kind == "subscribe") {
+    self->subLive_ = true;
+    if (self->sub_->onLive) self->sub_->onLive(true);
+  } else if (kind == "message" && r->element[2]->type == REDIS_REPLY_STRING) {
+    if (self->sub_->onMessage)
+      self->sub_->onMessage(std::string(r->element[2]->str, r->element[2]->len));
   }
 }
 

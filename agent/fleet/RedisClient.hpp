@@ -6,8 +6,13 @@
 // `ok() == false` (callers retry on their own schedule: heartbeats, queue polls).
 // Loop-thread only: construct, use and destroy on the loop's thread.
 //
-// URL: see RedisUrl (the password is a secret: it is never logged, and errors name only
-// host:port).
+// A connection is "up" only once AUTH (user + password with an ACL user, Redis 6), SELECT and a
+// PING have succeeded; a refused password (WRONGPASS) or a server that wants one (NOAUTH) is
+// reported through onState() with a message naming the URL without its password, logged once,
+// and retried every `reconnectMs` (the operator may fix the server side).
+//
+// URL: see RedisUrl (the password is a secret: it is never logged, never in an error message;
+// server error texts are scrubbed of it too).
 #include <uv.h>
 
 #include <cstdint>
@@ -51,27 +56,61 @@ class RedisClient {
 
   /// Sends one command. `cb` (optional) gets the reply, or a missing one if not connected.
   void command(std::vector<std::string> argv, Callback cb = {});
+  /// Turns this connection into a subscriber of `channel` (RESP2: it then carries nothing else;
+  /// use another client for commands). `onMessage` gets each payload; `onLive(true)` runs when
+  /// the subscription is confirmed (again after every reconnection), `onLive(false)` when the
+  /// connection drops — messages published meanwhile are lost (Redis pub/sub is at most once).
+  void subscribe(std::string channel, std::function<void(const std::string&)> onMessage,
+                 std::function<void(bool)> onLive);
+  /// The connection's state as onState() reports it.
+  struct State {
+    bool up = false;       ///< AUTH/SELECT/PING succeeded
+    bool refused = false;  ///< down because the server refused our credentials or database
+    /// "connected to redis://host:port", "cannot connect to redis at redis://host:port: …",
+    /// "redis at redis://user@host:port refused the user name or password (WRONGPASS …)".
+    /// Never contains the password.
+    std::string detail;
+  };
+  /// `cb` runs on every change of state (loop thread).
+  void onState(std::function<void(const State&)> cb) { onState_ = std::move(cb); }
   bool connected() const { return connected_; }
+  /// Why the connection is down ("" while up or before the first attempt ended).
+  const std::string& lastError() const { return lastError_; }
   const RedisUrl& url() const { return url_; }
 
  private:
   struct Pending;
+  struct Subscription {
+    std::string channel;
+    std::function<void(const std::string&)> onMessage;
+    std::function<void(bool)> onLive;
+  };
   void connect();
   void scheduleReconnect();
+  void handshake();                                       // AUTH, SELECT, PING
+  void send(std::vector<std::string> argv, Callback cb);  // also while not yet up
+  void ready();
+  void fail(const std::string& why, bool disconnect, bool refused = false);
+  std::string scrub(std::string text) const;  // removes the password from server texts
+  void sendSubscribe();
   static void onConnect(const redisAsyncContext* c, int status);
   static void onDisconnect(const redisAsyncContext* c, int status);
   static void onReply(redisAsyncContext* c, void* reply, void* privdata);
+  static void onSubscribed(redisAsyncContext* c, void* reply, void* privdata);
 
   uv_loop_t* loop_;
   RedisUrl url_;
   std::function<void()> onConnected_;
   uint64_t reconnectMs_;
   redisAsyncContext* ctx_ = nullptr;  ///< owned by hiredis once connecting; null when down
-  bool connected_ = false;
+  bool connected_ = false;            ///< up: handshake done
   bool closing_ = false;
   core::Timer reconnect_;
   core::Logger log_{"redis"};
-  bool loggedDown_ = false;
+  std::string lastError_;  ///< logged once per distinct reason
+  std::function<void(const State&)> onState_;
+  std::unique_ptr<Subscription> sub_;  ///< hiredis privdata of the SUBSCRIBE: stable address
+  bool subLive_ = false;
 };
 
 }  // namespace parley::agent

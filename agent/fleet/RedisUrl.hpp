@@ -1,8 +1,10 @@
 #pragma once
-// A redis:// URL (redis://[:password@]host[:port][/db]). Header-only so config validation
-// (agent/WorkerConfig.cpp) can check it without linking the Redis client.
+// A redis:// URL (redis://[[user]:password@]host[:port][/db], the form redis-cli -u and the
+// client libraries take). Header-only so config validation (agent/WorkerConfig.cpp) can check it
+// without linking the Redis client.
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace parley::agent {
 
@@ -10,12 +12,27 @@ namespace parley::agent {
 struct RedisUrl {
   std::string host = "127.0.0.1";
   int port = 6379;
+  std::string username;  ///< Redis 6 ACL user ("" = the default user)
   std::string password;  ///< secret
   int db = 0;
-  /// Parses redis://[:password@]host[:port][/db]. nullopt with `error` set for anything else.
+  /// Parses redis://[[user]:password@]host[:port][/db] (a bare "secret@" is a password, as
+  /// before ACL users existed). nullopt with `error` set for anything else; `error` never
+  /// contains the password.
   static std::optional<RedisUrl> parse(const std::string& url, std::string* error = nullptr);
   /// "host:port" (never the password).
   std::string where() const { return host + ":" + std::to_string(port); }
+  /// The URL for logs and errors: redis://user@host:port/db, the password left out.
+  std::string redacted() const {
+    return "redis://" + (username.empty() ? std::string() : username + "@") + where() +
+           (db != 0 ? "/" + std::to_string(db) : std::string());
+  }
+  /// The AUTH command for this URL (RESP argv): AUTH <user> <password> with an ACL user (Redis
+  /// 6+), AUTH <password> for the default user; empty without a password.
+  std::vector<std::string> authCommand() const {
+    if (password.empty()) return {};
+    if (username.empty()) return {"AUTH", password};
+    return {"AUTH", username, password};
+  }
 };
 
 inline std::optional<RedisUrl> RedisUrl::parse(const std::string& url, std::string* error) {
@@ -31,7 +48,14 @@ inline std::optional<RedisUrl> RedisUrl::parse(const std::string& url, std::stri
   if (at != std::string::npos) {
     std::string cred = rest.substr(0, at);
     auto colon = cred.find(':');
-    u.password = colon == std::string::npos ? cred : cred.substr(colon + 1);
+    if (colon == std::string::npos) {
+      u.password = cred;
+    } else {
+      u.username = cred.substr(0, colon);
+      u.password = cred.substr(colon + 1);
+    }
+    if (u.username.find_first_of("/?#") != std::string::npos)
+      return fail("user name must not contain / ? #");
     rest = rest.substr(at + 1);
   }
   auto slash = rest.find('/');

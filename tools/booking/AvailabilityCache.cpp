@@ -216,6 +216,11 @@ void AvailabilityCache::setFleetLive(bool live) {
   ++resets_;
 }
 
+bool AvailabilityCache::serving() const {
+  std::lock_guard lock(mutex_);
+  return settings_.ttl.count() > 0 && (!fleet_ || fleetLive_);
+}
+
 size_t AvailabilityCache::size() const {
   std::lock_guard lock(mutex_);
   return entries_.size();

@@ -110,6 +110,8 @@ class AvailabilityCache {
 
   /// Entries held now (tests, debugging).
   size_t size() const;
+  /// True when hits may be served: alone, or attached with a live link.
+  bool serving() const;
   const AvailabilityCacheSettings& settings() const { return settings_; }
 
  private:
