@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "agent/fleet/RedisUrl.hpp"
+#include "agent/session/ConversationSettings.hpp"
 #include "core/Error.hpp"
 #include "media/sip/SipSdp.hpp"
 
@@ -230,6 +231,7 @@ core::ConfigSchema buildSchema() {
   s.add({.path = "fleet.outbound_claim_idle_ms", .type = ConfigType::Int, .defaultValue = "60000",
          .doc = "an outbound job idle this long belongs to a dead worker and is taken over, ms",
          .min = 100, .max = 3600000});
+  addConversationKeys(s);  // conversation.* (issue 7)
   return s;
 }
 
@@ -254,6 +256,7 @@ WorkerSettings loadWorkerSettings(const std::optional<std::filesystem::path>& fi
                           : std::max(1u, std::thread::hardware_concurrency());
   s.drainTimeoutS = cfg.getDouble("drain_timeout_s");
   s.drainGraceS = cfg.getDouble("drain_grace_s");
+  s.conversation = conversationConfigFrom(cfg);
   core::parseLogLevel(cfg.getString("log.level"), s.log.level);
   const std::string& fmt = cfg.getString("log.format");
   s.log.format = fmt == "json"   ? core::LogFormat::Json

@@ -8,6 +8,7 @@
 #include "core/Config.hpp"
 #include "core/Log.hpp"
 #include "core/SocketAddress.hpp"
+#include "dialog/conversation/ConversationConfig.hpp"
 
 namespace parley::agent {
 
@@ -25,6 +26,7 @@ struct WorkerSettings {
   double drainTimeoutS = 600;  ///< seconds to wait for active sessions after SIGTERM
   double drainGraceS = 0;      ///< seconds /readyz answers 503 before the listener closes
   core::LogSettings log;
+  dialog::ConversationConfig conversation;  ///< the conversation.* block, in ms
   core::Config raw;            ///< every value, for later subsystems
 };
 

@@ -40,6 +40,7 @@ LocalRoles localRolesFor(const WorkerSettings& settings) {
 
 ProviderSettings WorkerContext::providerSettingsFor(const tools::Tenant& tenant) const {
   ProviderSettings s = cloudProviderSettings(tenant);
+  s.conversation = settings_.conversation;
   const core::Config& c = settings_.raw;
   s.stt.apiKey = c.getString("providers.deepgram.api_key");
   s.llm.apiKey = c.getString("providers.openai.api_key");

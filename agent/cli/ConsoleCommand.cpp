@@ -8,6 +8,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "agent/WorkerConfig.hpp"
 #include "agent/session/ScriptedCall.hpp"
 #include "core/Error.hpp"
 #include "media/AudioFrame.hpp"
@@ -29,6 +30,7 @@ struct Options {
   std::string now;
   std::string tenantsDir;
   std::string dataDir;
+  std::string config;  ///< parley.yaml whose conversation.* block is used ("" = the default path)
   bool json = false;
   bool realtime = false;
 };
@@ -61,10 +63,11 @@ class Printer final : public SessionObserver {
   void onSessionTurnMetrics(const dialog::TurnMetrics& m) override {
     out_ << fmt::format(
         "          turn {}: end-of-utterance {}, STT final {}, LLM first token {}, TTS first "
-        "byte {}, voice-to-voice {}{}\n",
+        "byte {}, voice-to-voice {}{}{}\n",
         m.turn, ms(m.endOfUtteranceDelayMs), ms(m.sttFinalLatencyMs), ms(m.llmTimeToFirstTokenMs),
         ms(m.ttsTimeToFirstByteMs), ms(m.voiceToVoiceMs),
-        m.toolRounds ? fmt::format(", {} tool round(s)", m.toolRounds) : "");
+        m.toolRounds ? fmt::format(", {} tool round(s)", m.toolRounds) : "",
+        m.preemptiveLeadMs >= 0 ? ", LLM asked " + ms(m.preemptiveLeadMs) + " early" : "");
   }
   void onSessionBargeIn(const dialog::BargeInRecord& b) override {
     out_ << fmt::format(
@@ -118,6 +121,7 @@ json recordJson(const dialog::CallRecord& r) {
                           {"tts_ttfb_ms", opt(m.ttsTimeToFirstByteMs)},
                           {"voice_to_voice_ms", opt(m.voiceToVoiceMs)},
                           {"tool_rounds", m.toolRounds},
+                          {"preemptive_lead_ms", opt(m.preemptiveLeadMs)},
                           {"interrupted", m.interrupted}});
   j["barge_ins"] = json::array();
   for (const auto& b : r.bargeIns)
@@ -134,6 +138,10 @@ int runConsole(const Options& o) {
   std::shared_ptr<const tools::Tenant> tenant = dir.byId(o.tenant);
   if (!tenant) throw core::UsageError("unknown tenant '" + o.tenant + "' in " + o.tenantsDir);
   CallerScript script = CallerScript::load(o.script);
+  // The worker's conversation knobs (config/parley.yaml `conversation:`, PARLEY_CONVERSATION_*).
+  std::optional<std::filesystem::path> configFile =
+      o.config.empty() ? defaultConfigPath() : std::optional<std::filesystem::path>(o.config);
+  WorkerSettings settings = loadWorkerSettings(configFile);
   // Virtual time starts at the real wall time (or --now) so the booking policy's "today" is real.
   std::chrono::system_clock::time_point wallStart = std::chrono::system_clock::now();
   if (!o.now.empty()) {
@@ -151,6 +159,7 @@ int runConsole(const Options& o) {
   setup.providers = o.providers;
   setup.realtime = o.realtime;
   setup.wallStart = wallStart;
+  setup.conversation = settings.conversation;
   std::ostream& live = o.json ? std::cerr : std::cout;
   Printer printer(live);
   setup.observers = {&printer};
@@ -183,6 +192,9 @@ void addConsoleCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--providers", o->providers, "local (embedded engines) or cloud (env keys)")
       ->capture_default_str();
   cmd->add_option("--now", o->now, "Wall time the call happens at (ISO 8601, tenant zone)");
+  cmd->add_option("--config", o->config,
+                  "Worker config whose conversation: block is used (default: $PARLEY_CONFIG, "
+                  "else ./config/parley.yaml, else built-in defaults)");
   cmd->add_option("--tenants-dir", o->tenantsDir, "Folder of tenant files")->capture_default_str();
   cmd->add_option("--data-dir", o->dataDir, "Folder of the booking databases")
       ->capture_default_str();
