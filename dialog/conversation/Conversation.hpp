@@ -26,6 +26,10 @@
 //  * Failures: an LLM or TTS failure makes the agent apologise (never dead air); a second one in
 //    a row, or a dead STT, ends the call with a spoken goodbye where possible.
 //
+// Files: Conversation.cpp (life cycle, caller side, poll), ConversationLlm.cpp (requests, tool
+// rounds, preemptive generation), ConversationSpeech.cpp (TTS, playout, finishing a reply),
+// ConversationBargeIn.cpp (interruptions); ConversationReply.hpp holds the reply's state.
+//
 // Time: every decision reads `clock` (injected; ManualClock in tests and virtual-time console
 // runs) on each caller frame and in poll(). Nothing here sleeps or blocks. Loop-thread only.
 #include <cstdint>
