@@ -81,6 +81,7 @@ class SessionImpl final : public media::CallLegListener,
     parts.llm = factory_->makeLlm(loop_);
     parts.toolSpecs = toolSpecs(*registry);
     parts.tools = std::make_unique<dialog::ThreadPoolToolExecutor>(uvLoop_, registry);
+    parts.prefetch = prefetchCalls();
     parts.systemPrompt =
         dialog::buildSystemPrompt(*params_.tenant, clock_.wallNow(), params_.callerNumber);
     parts.greeting = params_.tenant->greeting;
@@ -90,6 +91,18 @@ class SessionImpl final : public media::CallLegListener,
     parts.vadSnrDb = media::VadConfig{}.snrDb;
     conversation_ = std::make_unique<dialog::Conversation>(clock_, ps.conversation,
                                                            std::move(parts), *this, *this);
+  }
+
+  /// What to look up while the greeting plays (issue 7 "Call start"): the caller's appointments
+  /// by caller ID, and each service's next free slots (which also warms the availability cache).
+  std::vector<dialog::ToolCall> prefetchCalls() const {
+    std::vector<dialog::ToolCall> calls;
+    if (!params_.callerNumber.empty())
+      calls.push_back({0, "prefetch-appointments", "find_appointments", "{}"});
+    for (const auto& s : params_.tenant->services)
+      calls.push_back(
+          {0, "prefetch-" + s.id, "check_availability", nlohmann::json{{"service", s.id}}.dump()});
+    return calls;
   }
 
   /// Outbound call: the prompt says so and carries the context; the greeting introduces us.

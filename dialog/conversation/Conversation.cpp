@@ -59,6 +59,8 @@ void Conversation::start() {
   agentFinishedNs_ = startNs_;
   if (stt_) stt_->start();
   if (tts_) tts_->start();
+  // Off the critical path: the answers wait in memory for the first tool calls.
+  if (parts_.tools && !parts_.prefetch.empty()) parts_.tools->prefetch(std::move(parts_.prefetch));
   if (!parts_.greeting.empty()) {
     startCannedReply(parts_.greeting, false, true);
     reply_->interruptible = config_.greetingInterruptible;

@@ -101,6 +101,9 @@ struct ConversationParts {
   std::unique_ptr<LlmClient> llm;
   std::unique_ptr<ToolExecutor> tools;
   std::vector<ToolSpec> toolSpecs;  ///< offered to the LLM
+  /// Lookups the first turns will likely need (the caller's appointments, availability), run in
+  /// the background from start() while the greeting plays (ToolExecutor::prefetch).
+  std::vector<ToolCall> prefetch;
   std::string systemPrompt;
   std::string greeting;  ///< spoken at start (empty: listen first)
   bool legHasEchoCancellation = false;
@@ -116,7 +119,8 @@ class Conversation final : private SttListener, private LlmListener, private Tts
                core::MetricsRegistry& metrics = core::MetricsRegistry::global());
   ~Conversation() override;
 
-  /// Opens STT and TTS and speaks the greeting. Call once the leg is connected.
+  /// Opens STT and TTS, starts the prefetch and speaks the greeting. Call once the leg is
+  /// connected.
   void start();
   /// One 20 ms caller frame (always forwarded to the STT) with its voice activity.
   void onCallerAudio(const media::AudioFrame& frame, VoiceActivity activity);

@@ -9,9 +9,13 @@
 //    other in the LLM's order, so two writes of one round never race; writes of different calls
 //    to one tenant are serialized by the store (BookingStore is thread-safe, one transaction each);
 //  * the results come back on the loop in the calls' order, once the whole round is done.
+// At call start the conversation may prefetch() lookups its first turns will need (the caller's
+// appointments, availability; issue 7 "Call start"), so those calls are answered from memory.
 #include <uv.h>
 
+#include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +34,7 @@ struct ToolResult {
   std::string json;  ///< the result object as JSON text (a tool error is {"error": …})
   double durationMs = 0;
   bool error = false;
+  bool prefetched = false;  ///< answered from a prefetch() made earlier in the call
 };
 
 /// Executes tool rounds. Events: `done` runs on the loop thread once per run() unless cancelled.
@@ -42,6 +47,10 @@ class ToolExecutor {
   /// Drops the pending round's result (it still finishes in the background). Idempotent.
   virtual void cancel() = 0;
   virtual bool busy() const = 0;
+  /// Starts `calls` in the background (call start, in parallel with the greeting) and keeps
+  /// their results, so a later run() with a call of the same name and arguments is answered
+  /// from memory. Only readOnly calls are prefetched; the others are ignored. Default: nothing.
+  virtual void prefetch(std::vector<ToolCall> /*calls*/) {}
 };
 
 /// The real executor: uv_queue_work on `loop` with a shared registry. libuv's pool has
@@ -56,6 +65,14 @@ class ThreadPoolToolExecutor final : public ToolExecutor {
   void run(std::vector<ToolCall> calls, Done done) override;
   void cancel() override;
   bool busy() const override { return round_ != nullptr; }
+  /// Each prefetched result answers one later call with the same name and arguments (compared as
+  /// parsed JSON), within kPrefetchTtl; a round with a non-readOnly call (a booking changes what
+  /// lookups return) forgets them all, including prefetches still running.
+  void prefetch(std::vector<ToolCall> calls) override;
+
+  /// How long prefetched results stay usable: the first turns of a call, not the whole call
+  /// (availability changes as other callers book).
+  static constexpr std::chrono::seconds kPrefetchTtl{120};
 
   /// Runs one call synchronously on the calling thread, timing it (used by the jobs).
   static ToolResult runCall(tools::ToolRegistry& registry, const ToolCall& call);
@@ -64,9 +81,17 @@ class ThreadPoolToolExecutor final : public ToolExecutor {
   struct Round;
   struct Job;
   static void finishJob(uv_work_t* req, int status);
+  void queue(const std::shared_ptr<Round>& round, std::vector<std::vector<size_t>> groups);
+  void storePrefetched(Round& round);
+  void forgetPrefetched();
   uv_loop_t* loop_;
   std::shared_ptr<tools::ToolRegistry> registry_;
-  std::shared_ptr<Round> round_;  ///< the pending round (its jobs hold it too)
+  std::shared_ptr<Round> round_;     ///< the pending round (its jobs hold it too)
+  std::shared_ptr<Round> prefetch_;  ///< the pending prefetch, if any
+  /// Prefetched results by name + canonical arguments (loop thread only).
+  std::map<std::string, ToolResult> prefetched_;
+  std::chrono::steady_clock::time_point prefetchedAt_{};
+  uint64_t prefetchGeneration_ = 0;  ///< bumped by forgetPrefetched(): late results are dropped
 };
 
 }  // namespace parley::dialog

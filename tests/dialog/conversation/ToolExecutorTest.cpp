@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -218,4 +219,69 @@ TEST_CASE("tool executor: the booking tools answer a mixed parallel round in ord
   std::filesystem::remove(dir);
   std::filesystem::remove(dir.string() + "-wal");
   std::filesystem::remove(dir.string() + "-shm");
+}
+
+TEST_CASE("tool executor: prefetched lookups answer the first matching call from memory") {
+  auto registry = std::make_shared<tools::ToolRegistry>();
+  std::atomic<int> lookups{0};
+  std::atomic<int> writes{0};
+  tools::ToolDefinition lookup{"lookup", "counts its runs", json::object(),
+                               [&](const json& a, const tools::ToolInvocation&) {
+                                 return json{{"run", ++lookups}, {"q", a.value("q", "")}};
+                               }};
+  lookup.readOnly = true;
+  registry->add(std::move(lookup));
+  registry->add(
+      {"write", "a booking", json::object(), [&](const json&, const tools::ToolInvocation&) {
+         return json{{"w", ++writes}};
+       }});
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    ThreadPoolToolExecutor exec(&loop, registry);
+    auto round = [&](std::vector<ToolCall> calls) {
+      std::optional<std::vector<ToolResult>> r;
+      exec.run(std::move(calls), [&](std::vector<ToolResult> res) { r = std::move(res); });
+      uv_run(&loop, UV_RUN_DEFAULT);
+      REQUIRE(r);
+      return *r;
+    };
+    // Writes are never prefetched; the lookups run in the background.
+    exec.prefetch({call("p1", "lookup", R"({"q":"a","x":1})"), call("p2", "write")});
+    CHECK_FALSE(exec.busy());
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(lookups == 1);
+    CHECK(writes == 0);
+    // Same arguments in another key order: from memory, under the new call's id.
+    auto r =
+        round({call("c1", "lookup", R"({"x":1, "q":"a"})"), call("c2", "lookup", R"({"q":"b"})")});
+    CHECK(lookups == 2);  // only "b" ran
+    CHECK(r[0].toolCallId == "c1");
+    CHECK(r[0].prefetched);
+    CHECK(r[0].json == R"({"q":"a","run":1})");
+    CHECK_FALSE(r[1].prefetched);
+    // Used once: asking again runs the tool.
+    r = round({call("c3", "lookup", R"({"q":"a","x":1})")});
+    CHECK(lookups == 3);
+    CHECK_FALSE(r[0].prefetched);
+    // A write forgets what was prefetched: the lookup may have changed.
+    exec.prefetch({call("p3", "lookup", R"({"q":"c"})")});
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(lookups == 4);
+    round({call("c4", "write")});
+    CHECK(writes == 1);
+    r = round({call("c5", "lookup", R"({"q":"c"})")});
+    CHECK(lookups == 5);
+    CHECK_FALSE(r[0].prefetched);
+    // A prefetch still running when a write comes is dropped when it lands.
+    exec.prefetch({call("p4", "lookup", R"({"q":"d"})")});
+    std::optional<std::vector<ToolResult>> w;
+    exec.run({call("c6", "write")}, [&](std::vector<ToolResult> res) { w = std::move(res); });
+    uv_run(&loop, UV_RUN_DEFAULT);
+    REQUIRE(w);
+    r = round({call("c7", "lookup", R"({"q":"d"})")});
+    CHECK_FALSE(r[0].prefetched);
+    CHECK(lookups == 7);
+  }
+  uv_loop_close(&loop);
 }
