@@ -200,6 +200,10 @@ core::ConfigSchema buildSchema() {
   s.add({.path = "webhooks.max_age_h", .type = ConfigType::Double, .defaultValue = "24",
          .doc = "events older than this are given up (marked dead), hours", .min = 0.001,
          .max = 720});
+  s.add({.path = "webhooks.claim_idle_ms", .type = ConfigType::Int, .defaultValue = "60000",
+         .doc = "with redis: a webhook event a worker read but did not finish for this long "
+                "(it died) is taken over by another worker, ms",
+         .min = 500, .max = 3600000});
   s.add({.path = "redis.url", .defaultValue = "",
          .doc = "redis://[:password@]host:port[/db] of the fleet's Redis; empty = this worker "
                 "runs alone",

@@ -49,6 +49,7 @@ FleetServices::FleetServices(const WorkerSettings& settings, Router& router,
   ws.initialBackoffMs = static_cast<uint64_t>(c.getInt("webhooks.initial_backoff_ms"));
   ws.maxBackoffMs = static_cast<uint64_t>(c.getDouble("webhooks.max_backoff_s") * 1000);
   ws.maxAgeMs = static_cast<int64_t>(c.getDouble("webhooks.max_age_h") * 3600 * 1000);
+  webhookSettings_ = ws;
   // The dispatcher's curl handles belong to the fleet loop: build it there.
   std::promise<void> built;
   loop_->post([this, ws, &built, &metrics] {
@@ -125,6 +126,18 @@ void FleetServices::startFleet(const std::string& advertiseUrl, WorkerContext& c
     redis_->onState([readiness](const RedisClient::State& st) {
       readiness->set("redis", st.up || !st.refused, st.detail);
     });
+    if (webhookEndpoints_->size() > 0) {
+      // The fleet's webhook outbox: new events go onto the Redis stream and any worker
+      // delivers them; the local outbox stays the fallback while Redis does not answer.
+      WebhookStreamSettings wss;
+      wss.prefix = prefix;
+      wss.consumer = workerId_;
+      wss.claimIdleMs = static_cast<uint64_t>(settings_.raw.getInt("webhooks.claim_idle_ms"));
+      webhookStream_ =
+          std::make_unique<WebhookStream>(loop_->loop(), *redis_, *webhookEndpoints_,
+                                          webhookSettings_, wss, core::SystemClock::instance());
+      dispatcher_->setForwarder(webhookStream_.get());
+    }
     if (availability_) {
       feed_ =
           std::make_shared<AvailabilityFeed>(*loop_, *redis_, p, prefix, workerId_, *availability_);
@@ -172,6 +185,7 @@ void FleetServices::stop() {
   // Queued record writes (and their webhook events) run first, then the dispatcher goes.
   loop_->post([this] {
     dispatcher_.reset();
+    webhookStream_.reset();  // deliveries in flight stay pending in Redis: claimed again
     queue_.reset();
     if (feed_) feed_->close();
     feed_.reset();

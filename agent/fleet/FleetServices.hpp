@@ -21,6 +21,7 @@
 #include "agent/records/CallRecorder.hpp"
 #include "agent/webhooks/WebhookDispatcher.hpp"
 #include "agent/webhooks/WebhookOutbox.hpp"
+#include "agent/webhooks/WebhookStream.hpp"
 #include "core/LoopThread.hpp"
 #include "core/Metrics.hpp"
 
@@ -82,10 +83,12 @@ class FleetServices {
   std::unique_ptr<WebhookEndpoints> webhookEndpoints_;
   std::unique_ptr<WebhookOutbox> outbox_;
   std::unique_ptr<WebhookDispatcher> dispatcher_;  ///< lives on the fleet loop thread
-  std::unique_ptr<RedisClient> redis_;             ///< fleet loop thread; null without Redis
-  std::unique_ptr<WorkerRegistry> registry_;       ///< fleet loop thread
-  std::unique_ptr<RedisCallStream> callStream_;    ///< fleet loop thread
-  std::unique_ptr<OutboundQueue> queue_;           ///< fleet loop thread
+  WebhookSettings webhookSettings_;
+  std::unique_ptr<WebhookStream> webhookStream_;  ///< fleet loop thread; with Redis and webhooks
+  std::unique_ptr<RedisClient> redis_;            ///< fleet loop thread; null without Redis
+  std::unique_ptr<WorkerRegistry> registry_;      ///< fleet loop thread
+  std::unique_ptr<RedisCallStream> callStream_;   ///< fleet loop thread
+  std::unique_ptr<OutboundQueue> queue_;          ///< fleet loop thread
   std::shared_ptr<tools::AvailabilityCache> availability_;
   std::shared_ptr<AvailabilityFeed> feed_;  ///< fleet loop thread; null without Redis or cache
   const tools::TenantDirectory& tenants_;

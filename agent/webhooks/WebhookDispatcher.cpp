@@ -1,9 +1,7 @@
 #include "agent/webhooks/WebhookDispatcher.hpp"
 
 #include <algorithm>
-#include <cmath>
 
-#include "agent/webhooks/WebhookSignature.hpp"
 #include "dialog/net/CurlMulti.hpp"
 
 namespace parley::agent {
@@ -11,25 +9,11 @@ namespace {
 // Re-check the outbox at least this often, so a missed wake-up (or a row written by another
 // process) delays a delivery by seconds, not a minute; one indexed query, cheap.
 constexpr uint64_t kIdlePollMs = 5 * 1000;
+// In a fleet, a new row waits this long for the Redis stream to confirm it before this worker
+// delivers it itself: far above a Redis round trip, short enough that an event of a worker that
+// lost Redis (or died and restarted) goes out within a minute.
+constexpr int64_t kForwardGraceMs = 30 * 1000;
 }  // namespace
-
-// One POST in flight. Reports to the dispatcher when curl is done.
-struct WebhookDispatcher::Delivery final : dialog::HttpListener {
-  WebhookDispatcher& owner;
-  std::string id;
-  int attemptsBefore = 0;
-  int status = 0;
-  std::unique_ptr<dialog::HttpTransfer> transfer;
-  Delivery(WebhookDispatcher& o, std::string i) : owner(o), id(std::move(i)) {}
-  void onHttpResponse(int s, const dialog::HttpHeaders&) override { status = s; }
-  void onHttpData(std::span<const uint8_t>) override {}
-  void onHttpDone(const Done& done) override {
-    std::string error;
-    if (done.curlCode != 0)
-      error = done.timedOut ? "timed out" : done.connectFailed ? "connect failed" : done.message;
-    owner.finish(id, done.curlCode == 0 ? status : 0, error);  // destroys this
-  }
-};
 
 WebhookDispatcher::WebhookDispatcher(uv_loop_t* loop, WebhookEndpoints endpoints,
                                      WebhookOutbox& outbox, WebhookSettings settings,
@@ -51,6 +35,7 @@ WebhookDispatcher::WebhookDispatcher(uv_loop_t* loop, WebhookEndpoints endpoints
 }
 
 WebhookDispatcher::~WebhookDispatcher() {
+  *alive_ = false;
   inFlight_.clear();  // cancels transfers: their rows stay pending for the next run
   http_.reset();
 }
@@ -71,10 +56,28 @@ void WebhookDispatcher::onCallEvent(const CallEvent& event) {
       0,
       std::chrono::duration_cast<std::chrono::milliseconds>(event.at.time_since_epoch()).count(),
       0};
+  int64_t now = nowMs();
   try {
-    outbox_.add(item, nowMs());
+    if (!outbox_.add(item, forwarder_ ? now + kForwardGraceMs : now)) return;  // seen before
   } catch (const std::exception& e) {
     log_.error("webhook event {} not stored: {}", event.id, e.what());
+    return;
+  }
+  if (forwarder_) {
+    auto alive = alive_;
+    std::string id = item.id;
+    forwarder_->forward(item, [this, alive, id](bool ok) {
+      if (!*alive) return;  // the row stays due after the grace: delivered on the next run
+      try {
+        if (ok)
+          outbox_.forwarded(id, nowMs());
+        else
+          outbox_.retryLater(id, 0, nowMs(), 0, "redis did not take it; delivering locally");
+      } catch (const std::exception& e) {
+        log_.error("webhook outbox update failed: {}", e.what());
+      }
+      if (!ok) timer_.start(0);
+    });
     return;
   }
   timer_.start(0);
@@ -102,33 +105,24 @@ void WebhookDispatcher::pump() {
                 item.type, item.tenant, item.attempts);
       continue;
     }
-    dialog::HttpRequest req;
-    req.method = "POST";
-    req.url = ep->url;
-    req.body = item.body;
-    req.totalTimeoutMs = settings_.timeoutMs;
-    req.connectTimeoutMs = std::min<uint64_t>(5000, settings_.timeoutMs);
-    int64_t t = now / 1000;
-    req.headers = {"Content-Type: application/json",
-                   "User-Agent: parley-webhooks/1",
-                   "Parley-Event-Id: " + item.id,
-                   "Parley-Event-Type: " + item.type,
-                   "Parley-Delivery-Attempt: " + std::to_string(item.attempts + 1),
-                   "Parley-Signature: " + signatureHeader(ep->secret, t, item.body)};
-    auto d = std::make_unique<Delivery>(*this, item.id);
-    d->attemptsBefore = item.attempts;
-    Delivery& ref = *d;
-    inFlight_[item.id] = std::move(d);
-    ref.transfer = http_->start(req, ref);
+    auto req =
+        webhookRequest(*ep, item.id, item.type, item.body, item.attempts, now, settings_.timeoutMs);
+    std::string id = item.id;
+    int attempts = item.attempts;
+    inFlight_[id] = std::make_unique<WebhookPost>(
+        *http_, req, [this, id, attempts](int status, const std::string& error) {
+          finish(id, attempts, status, error);
+        });
   }
   schedule();
 }
 
-void WebhookDispatcher::finish(const std::string& id, int status, const std::string& error) {
+void WebhookDispatcher::finish(const std::string& id, int attemptsBefore, int status,
+                               const std::string& error) {
   auto it = inFlight_.find(id);
   if (it == inFlight_.end()) return;
   // The transfer is done; release it after this callback returns (curl is still in it).
-  std::unique_ptr<Delivery> d = std::move(it->second);
+  std::unique_ptr<WebhookPost> d = std::move(it->second);
   inFlight_.erase(it);
   int64_t now = nowMs();
   try {
@@ -138,12 +132,8 @@ void WebhookDispatcher::finish(const std::string& id, int status, const std::str
       log_.debug("webhook event {} delivered (HTTP {})", id, status);
     } else {
       failed_.inc();
-      int attempts = d->attemptsBefore + 1;
-      double base = static_cast<double>(settings_.initialBackoffMs) *
-                    std::pow(2.0, std::min(attempts - 1, 40));
-      base = std::min(base, static_cast<double>(settings_.maxBackoffMs));
-      std::uniform_real_distribution<double> jitter(0.8, 1.2);
-      auto delay = static_cast<int64_t>(base * jitter(rng_));
+      int attempts = attemptsBefore + 1;
+      auto delay = webhookBackoffMs(settings_, attempts, rng_);
       std::string why = error.empty() ? "HTTP " + std::to_string(status) : error;
       outbox_.retryLater(id, attempts, now + delay, status, why);
       log_.info("webhook event {} attempt {} failed ({}); next in {} ms", id, attempts, why, delay);

@@ -6,6 +6,12 @@
 // connection) is retried with exponential backoff — initial_backoff_ms × 2^(attempt−1), capped
 // at max_backoff_s, ±20 % jitter — until the event is older than max_age_h, when it is marked
 // dead. On start, pending rows of a previous run are sent again: nothing is lost on restart.
+//
+// In a fleet (setForwarder: WebhookStream on Redis) a new event is still written to the local
+// outbox first, due only after a grace period; once the fleet stream has it the row is marked
+// forwarded and any worker delivers it. If the stream does not take it (Redis down) or this
+// worker dies before it was confirmed, the row falls due here and this worker delivers it itself
+// — nothing is lost either way (at least once; the event id lets receivers deduplicate).
 // Loop-thread only (construct, use and destroy on the fleet loop's thread).
 #include <uv.h>
 
@@ -16,6 +22,7 @@
 #include <string>
 
 #include "agent/records/CallRecorder.hpp"
+#include "agent/webhooks/WebhookDelivery.hpp"
 #include "agent/webhooks/WebhookEndpoints.hpp"
 #include "agent/webhooks/WebhookOutbox.hpp"
 #include "core/Clock.hpp"
@@ -23,19 +30,14 @@
 #include "core/Metrics.hpp"
 #include "core/Timer.hpp"
 
-namespace parley::dialog {
-class CurlMulti;
-class HttpTransfer;
-}  // namespace parley::dialog
-
 namespace parley::agent {
 
-struct WebhookSettings {
-  uint64_t timeoutMs = 10000;        ///< whole delivery deadline
-  uint64_t initialBackoffMs = 1000;  ///< wait after the first failure
-  uint64_t maxBackoffMs = 3600 * 1000;
-  int64_t maxAgeMs = 24LL * 3600 * 1000;  ///< give up on events older than this
-  size_t maxInFlight = 16;                ///< deliveries at once
+/// Hands a stored event to the fleet (WebhookStream). `done(true)` once the fleet holds it
+/// durably, `done(false)` if it could not; on the loop thread, possibly later.
+class WebhookForwarder {
+ public:
+  virtual ~WebhookForwarder() = default;
+  virtual void forward(const OutboxItem& item, std::function<void(bool ok)> done) = 0;
 };
 
 class WebhookDispatcher final : public CallEventListener {
@@ -50,14 +52,15 @@ class WebhookDispatcher final : public CallEventListener {
 
   /// Stores the event if its tenant has a webhook that wants it, then kicks delivery.
   void onCallEvent(const CallEvent& event) override;
+  /// Fleet mode: new events go to `forwarder` (borrowed; null = back to local delivery only).
+  void setForwarder(WebhookForwarder* forwarder) { forwarder_ = forwarder; }
   const WebhookEndpoints& endpoints() const { return endpoints_; }
   size_t inFlight() const { return inFlight_.size(); }
 
  private:
-  struct Delivery;
   void pump();
   void schedule();
-  void finish(const std::string& id, int status, const std::string& error);
+  void finish(const std::string& id, int attemptsBefore, int status, const std::string& error);
   int64_t nowMs() const;
 
   WebhookEndpoints endpoints_;
@@ -66,7 +69,9 @@ class WebhookDispatcher final : public CallEventListener {
   const core::Clock& clock_;
   std::unique_ptr<dialog::CurlMulti> http_;
   core::Timer timer_;
-  std::map<std::string, std::unique_ptr<Delivery>> inFlight_;
+  std::map<std::string, std::unique_ptr<WebhookPost>> inFlight_;
+  WebhookForwarder* forwarder_ = nullptr;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  ///< guards forwarder replies
   std::mt19937_64 rng_{std::random_device{}()};
   core::Counter& delivered_;
   core::Counter& failed_;

@@ -21,6 +21,27 @@ CREATE TABLE outbox(
   done_at_ms INTEGER);
 CREATE INDEX outbox_due ON outbox(next_at_ms) WHERE state = 'pending';
 )sql",
+    // 2: state 'forwarded' (the fleet's Redis stream holds the event; any worker delivers it).
+    // SQLite cannot change a CHECK constraint in place: rebuild the table.
+    R"sql(
+CREATE TABLE outbox_v2(
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at_ms INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK(state IN ('pending','delivered','dead','forwarded')),
+  last_status INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  done_at_ms INTEGER);
+INSERT INTO outbox_v2 SELECT id, tenant, type, body, created_at_ms, attempts, next_at_ms, state,
+  last_status, last_error, done_at_ms FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v2 RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox(next_at_ms) WHERE state = 'pending';
+)sql",
 };
 
 constexpr auto kBusyTimeout = std::chrono::milliseconds(5000);
@@ -101,6 +122,13 @@ void WebhookOutbox::retryLater(const std::string& id, int attempts, int64_t next
       id, attempts, nextAtMs, status, error);
 }
 
+void WebhookOutbox::forwarded(const std::string& id, int64_t nowMs) {
+  update(
+      "UPDATE outbox SET state = 'forwarded', attempts = attempts + ?2, done_at_ms = ?3, "
+      "last_status = ?4, last_error = ?5 WHERE id = ?1 AND state = 'pending'",
+      id, 0, nowMs, 0, "");
+}
+
 void WebhookOutbox::dead(const std::string& id, int attempts, int64_t nowMs, int status,
                          const std::string& error) {
   update(
@@ -118,6 +146,7 @@ WebhookOutbox::Counts WebhookOutbox::counts() {
     if (st == "pending") c.pending = s.i64(1);
     if (st == "delivered") c.delivered = s.i64(1);
     if (st == "dead") c.dead = s.i64(1);
+    if (st == "forwarded") c.forwarded = s.i64(1);
   }
   return c;
 }

@@ -45,15 +45,18 @@ class WebhookOutbox {
   /// A failed attempt: `attempts` so far, retry at `nextAtMs`.
   void retryLater(const std::string& id, int attempts, int64_t nextAtMs, int status,
                   const std::string& error);
+  /// The fleet's Redis stream holds the event now (WebhookStream): not delivered from here.
+  /// Only a pending row changes.
+  void forwarded(const std::string& id, int64_t nowMs);
   /// Gave up (older than webhooks.max_age_h): kept for inspection, never sent again.
   void dead(const std::string& id, int attempts, int64_t nowMs, int status,
             const std::string& error);
 
   struct Counts {
-    int64_t pending = 0, delivered = 0, dead = 0;
+    int64_t pending = 0, delivered = 0, dead = 0, forwarded = 0;
   };
   Counts counts();
-  /// "pending", "delivered", "dead" or nullopt (tests, inspection).
+  /// "pending", "delivered", "dead", "forwarded" or nullopt (tests, inspection).
   std::optional<std::string> stateOf(const std::string& id);
 
  private:

@@ -191,6 +191,103 @@ TEST_CASE("webhooks reach a receiver that fails 3 times - across a kill -9 of th
   expectNoSecrets(logs);
 }
 
+TEST_CASE("fleet webhooks on a redis stream: 3 failures and a kill -9 mid-delivery lose nothing") {
+  test::RedisServer redis;
+  Dirs da("hooks-a"), db("hooks-b");
+  std::atomic<int> seen{0};
+  const int failFirst = 3;
+  // 500 for the first three, the fourth hangs (its worker is killed while waiting), then 204.
+  dialog::test::HttpTestServer rx([&](const dialog::test::HttpTestRequest&) {
+    dialog::test::HttpTestResponse r;
+    int n = seen.fetch_add(1);
+    r.status = n < failFirst ? 500 : n == failFirst ? 200 : 204;
+    if (n == failFirst) r.ending = dialog::test::HttpTestResponse::Ending::Hang;
+    return r;
+  });
+  for (const Dirs* d : {&da, &db})
+    std::ofstream(d->root / "webhooks.yaml")
+        << "tenants:\n  demo:\n    url: " << rx.baseUrl() << "/hooks\n    secret_env: DEMO_HOOK\n";
+  auto env = [&](const Dirs& d, const std::string& id) {
+    return workerEnv(d, {{"PARLEY_REDIS_URL", redis.url()},
+                         {"PARLEY_FLEET_WORKER_ID", id},
+                         {"DEMO_HOOK", kHookSecret},
+                         {"PARLEY_WEBHOOKS_INITIAL_BACKOFF_MS", "500"},
+                         {"PARLEY_WEBHOOKS_TIMEOUT_MS", "60000"},
+                         {"PARLEY_WEBHOOKS_CLAIM_IDLE_MS", "1500"}});
+  };
+  std::map<std::string, std::unique_ptr<WorkerProcess>> workers;
+  workers["worker-a"] = std::make_unique<WorkerProcess>(
+      std::vector<std::string>{"worker", "--config", kConfig}, env(da, "worker-a"));
+  workers["worker-b"] = std::make_unique<WorkerProcess>(
+      std::vector<std::string>{"worker", "--config", kConfig}, env(db, "worker-b"));
+  auto portA = workers["worker-a"]->waitReady();
+  REQUIRE(portA);
+  REQUIRE(workers["worker-b"]->waitReady());
+  for (int i = 0; i < 100 && redis.cli("SCARD parley:workers") != "2"; ++i)
+    std::this_thread::sleep_for(50ms);
+
+  std::set<std::string> sent;
+  for (int i = 0; i < 8; ++i) {
+    auto r = httpRequest("POST", url(*portA, "/v1/webhooks/test"), R"({"tenant":"demo"})",
+                         {"Authorization: Bearer " + kAdminKey, "Content-Type: application/json"});
+    REQUIRE(r.status == 202);
+    sent.insert(json::parse(r.body)["event_id"].get<std::string>());
+  }
+  // The hung delivery: exactly one entry left in a worker's pending list, the others are done or
+  // waiting in the retry set. Whoever holds it is killed without a chance to say anything.
+  std::string holder;
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (holder.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+    if (seen.load() <= failFirst) continue;
+    std::string pending = redis.cli("XPENDING parley:webhooks webhooks");
+    if (pending.rfind("1\n", 0) != 0) continue;
+    for (const auto& [id, w] : workers)
+      if (pending.find(id) != std::string::npos) holder = id;
+  }
+  INFO("requests seen: " << seen.load()
+                         << ", XPENDING: " << redis.cli("XPENDING parley:webhooks webhooks")
+                         << ", XLEN: " << redis.cli("XLEN parley:webhooks")
+                         << ", groups: " << redis.cli("XINFO GROUPS parley:webhooks"));
+  REQUIRE_MESSAGE(!holder.empty(), "no delivery hung in a worker's pending list");
+  workers[holder]->signal(SIGKILL);
+  workers[holder]->waitExit(5s);
+  std::string logs = workers[holder]->allOutput();
+  workers.erase(holder);
+  WorkerProcess& survivor = *workers.begin()->second;
+
+  auto delivered = [&] {
+    std::set<std::string> ids;
+    auto reqs = rx.requests();
+    for (size_t i = failFirst + 1; i < reqs.size(); ++i)
+      ids.insert(json::parse(reqs[i].body)["id"].get<std::string>());
+    return ids;
+  };
+  deadline = std::chrono::steady_clock::now() + 45s;
+  while (delivered() != sent && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  CHECK(delivered() == sent);
+  for (const auto& r : rx.requests()) {
+    CHECK(agent::verifySignature(kHookSecret, r.header("parley-signature"), r.body,
+                                 std::chrono::system_clock::now()));
+    auto body = json::parse(r.body);
+    CHECK(body["id"] == r.header("parley-event-id"));
+    CHECK(sent.count(body["id"].get<std::string>()) == 1);
+  }
+  // Nothing left anywhere: the stream, the dead worker's pending list, the retry set.
+  for (int i = 0; i < 100 && redis.cli("XLEN parley:webhooks") != "0"; ++i)
+    std::this_thread::sleep_for(50ms);
+  CHECK(redis.cli("XLEN parley:webhooks") == "0");
+  CHECK(redis.cli("ZCARD parley:webhooks:retry") == "0");
+  CHECK(redis.cli("XPENDING parley:webhooks webhooks").rfind("0", 0) == 0);
+  CHECK(redis.cli("XLEN parley:webhooks:dead") == "0");
+  survivor.signal(SIGTERM);
+  CHECK(survivor.waitExit(15s) == 0);
+  logs += survivor.allOutput();
+  CHECK(logs.find("took over webhook entry") != std::string::npos);
+  expectNoSecrets(logs);
+}
+
 TEST_CASE("at max_sessions the worker refuses calls: /readyz 503 - WHIP 503 + Retry-After") {
   Dirs d("admission");
   WorkerProcess w({"worker", "--config", kConfig},
