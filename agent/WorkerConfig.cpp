@@ -139,6 +139,17 @@ core::ConfigSchema buildSchema() {
          .doc = "run the SIP user agent (phone calls over a SIP trunk)"});
   s.add({.path = "sip.listen", .defaultValue = "0.0.0.0:5060",
          .doc = "address:port for SIP over UDP and TCP", .validate = validListen});
+  s.add({.path = "sip.tls_listen", .defaultValue = "",
+         .doc = "address:port for SIP over TLS (sips, e.g. 0.0.0.0:5061); empty = no TLS; needs "
+                "sip.tls_certificate and sip.tls_key",
+         .validate = [](const std::string& v) -> std::optional<std::string> {
+           if (v.empty()) return std::nullopt;
+           return validListen(v);
+         }});
+  s.add({.path = "sip.tls_certificate", .defaultValue = "",
+         .doc = "PEM certificate chain for SIP over TLS (e.g. fullchain.pem)"});
+  s.add({.path = "sip.tls_key", .defaultValue = "",
+         .doc = "PEM private key of sip.tls_certificate (mode 0600)"});
   s.add({.path = "sip.public_ip", .defaultValue = "",
          .doc = "IP written in SDP (where trunks send RTP); empty = the listen IP, or 127.0.0.1 "
                 "when listening on 0.0.0.0"});

@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 
 #include "agent/api/ApiKeys.hpp"
@@ -15,6 +17,7 @@
 #include "media/Pacer.hpp"
 #include "media/sip/RtpPortAllocator.hpp"
 #include "media/sip/SipSdp.hpp"
+#include "media/sip/SipTlsFiles.hpp"
 #include "media/sip/SipTrunks.hpp"
 #include "media/sip/SipUserAgent.hpp"
 #include "tools/PhoneNumber.hpp"
@@ -43,6 +46,9 @@ struct SipSettings {
   int retryAfterS = 5;
   int ringMs = 0;
   unsigned sessionTimerS = 1800;
+  std::optional<core::SocketAddress> tlsListen;
+  std::string tlsCertificate, tlsKey;
+  std::filesystem::path dataDir;
 };
 
 SipSettings readSettings(const core::Config& cfg) {
@@ -65,6 +71,10 @@ SipSettings readSettings(const core::Config& cfg) {
   s.retryAfterS = static_cast<int>(cfg.getInt("sip.retry_after_s"));
   s.ringMs = static_cast<int>(cfg.getInt("sip.ring_ms"));
   s.sessionTimerS = static_cast<unsigned>(cfg.getInt("sip.session_timer_s"));
+  if (const std::string& tls = cfg.getString("sip.tls_listen"); !tls.empty())
+    s.tlsListen = core::SocketAddress::parse(tls);
+  s.tlsCertificate = cfg.getString("sip.tls_certificate");
+  s.tlsKey = cfg.getString("sip.tls_key");
   return s;
 }
 
@@ -76,11 +86,11 @@ std::string randomHex(size_t n) {
   return s;
 }
 
-/// Sofia wants a SIP URL: "sip:1.2.3.4:5060" / "sip:[::]:5060".
-std::string sipUrl(const core::SocketAddress& a) {
+/// Sofia wants a SIP URL: "sip:1.2.3.4:5060" / "sip:[::]:5060" ("sips:" for TLS).
+std::string sipUrl(const core::SocketAddress& a, const char* scheme = "sip") {
   std::string host = a.host();
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  return "sip:" + host + ":" + std::to_string(a.port());
+  return std::string(scheme) + ":" + host + ":" + std::to_string(a.port());
 }
 
 /// "sip:host[:port][;params]" (user part dropped) → ("sip", "host[:port][;params]").
@@ -157,6 +167,13 @@ class SipSubsystem final : public Subsystem,
     msip::SipUserAgentConfig uaConfig{.listenUrl = sipUrl(settings_.listen),
                                       .userAgent = "Parley",
                                       .sessionTimerS = settings_.sessionTimerS};
+    if (settings_.tlsListen) {
+      uaConfig.tlsListenUrl = sipUrl(*settings_.tlsListen, "sips");
+      uaConfig.tlsCertificateDir =
+          msip::writeSofiaTlsDir(settings_.tlsCertificate, settings_.tlsKey,
+                                 settings_.dataDir / "sip-tls")
+              .string();
+    }
     for (const auto& t : trunks_.all())
       if (t.digest)
         uaConfig.inboundDigest.push_back({.trunk = t.name,
@@ -180,9 +197,10 @@ class SipSubsystem final : public Subsystem,
       registered(t.name).set(0);
     }
     ua_ = std::make_shared<msip::SipUserAgent>(std::move(uaConfig), this);
-    log_.info("SIP listening on {} (UDP+TCP), media at {} ports {}-{}, {} trunk(s)",
-              settings_.listen.toString(), settings_.publicIp, settings_.rtpFirst,
-              settings_.rtpLast, trunks_.all().size());
+    log_.info("SIP listening on {} (UDP+TCP){}, media at {} ports {}-{}, {} trunk(s)",
+              settings_.listen.toString(),
+              settings_.tlsListen ? " and " + settings_.tlsListen->toString() + " (TLS)" : "",
+              settings_.publicIp, settings_.rtpFirst, settings_.rtpLast, trunks_.all().size());
     api_->owner = this;
     registerRoutes(context.router(), context.api(), api_, settings_.retryAfterS);
     context.setOutboundDialer(this);
@@ -696,6 +714,7 @@ class DisabledSip final : public Subsystem {
 
 std::unique_ptr<Subsystem> makeSipSubsystem(WorkerContext& context) {
   SipSettings s = readSettings(context.settings().raw);
+  s.dataDir = context.settings().dataDir;
   if (!s.enabled) return std::make_unique<DisabledSip>();
   return std::make_unique<SipSubsystem>(context, std::move(s));
 }

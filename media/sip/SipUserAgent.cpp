@@ -23,6 +23,7 @@
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/su_wait.h>
+#include <sofia-sip/tport_tag.h>
 #pragma GCC diagnostic pop
 
 namespace parley::media::sip {
@@ -135,15 +136,24 @@ struct SipUserAgent::Impl {
     if (root && eventFd >= 0) {
       su_wait_create(wait, eventFd, SU_WAIT_IN);
       waitIndex = su_root_register(root, wait, &Impl::onWake, this, 0);
-      nua =
-          nua_create(root, &Impl::onEvent, this, NUTAG_URL(config.listenUrl.c_str()),
-                     NUTAG_USER_AGENT(config.userAgent.c_str()), NUTAG_MEDIA_ENABLE(0),
-                     NUTAG_AUTOALERT(0), NUTAG_AUTOANSWER(0), NUTAG_AUTOACK(1),
-                     NUTAG_SESSION_TIMER(config.sessionTimerS), NUTAG_ENABLEMESSAGE(0), TAG_END());
+      bool tls = !config.tlsListenUrl.empty();
+      // TPTAG_TLS_VERSION(0): OpenSSL's version-flexible method (TLS 1.2/1.3); sofia 1.12's
+      // default 1 pins TLS 1.0, which OpenSSL 3 refuses to negotiate.
+      nua = nua_create(
+          root, &Impl::onEvent, this, NUTAG_URL(config.listenUrl.c_str()),
+          TAG_IF(tls, NUTAG_SIPS_URL(config.tlsListenUrl.c_str())),
+          TAG_IF(tls, NUTAG_CERTIFICATE_DIR(config.tlsCertificateDir.c_str())),
+          TAG_IF(tls, TPTAG_TLS_VERSION(0)), NUTAG_USER_AGENT(config.userAgent.c_str()),
+          NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOALERT(0), NUTAG_AUTOANSWER(0), NUTAG_AUTOACK(1),
+          NUTAG_SESSION_TIMER(config.sessionTimerS), NUTAG_ENABLEMESSAGE(0), TAG_END());
     }
     if (!nua) {
+      std::string where = config.listenUrl;
+      if (!config.tlsListenUrl.empty())
+        where += " and " + config.tlsListenUrl + " (TLS: agent.pem and cafile.pem in " +
+                 config.tlsCertificateDir + ")";
       ready.set_exception(std::make_exception_ptr(core::SystemError(
-          "SIP: cannot listen on " + config.listenUrl + " (address in use or not local?)", 0)));
+          "SIP: cannot listen on " + where + " (address in use or not local?)", 0)));
       cleanup();
       return;
     }

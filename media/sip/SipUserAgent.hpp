@@ -42,6 +42,12 @@ struct SipUserAgentConfig {
   std::string userAgent = "Parley";
   /// Session-Expires we ask for / accept (RFC 4028); 0 disables session timers.
   unsigned sessionTimerS = 1800;
+  /// SIP over TLS as well (RFC 3261 §26.2; Twilio "Secure Trunking" uses port 5061): a sofia
+  /// URL such as "sips:0.0.0.0:5061", empty = no TLS. Needs tlsCertificateDir.
+  std::string tlsListenUrl;
+  /// Directory in sofia's layout: agent.pem (private key and certificate chain, PEM) and
+  /// cafile.pem (CAs; sofia refuses to start TLS without it).
+  std::string tlsCertificateDir;
   /// Trunks that authenticate inbound calls by digest (SipDigestServer per trunk).
   std::vector<SipInboundCredentials> inboundDigest;
   /// Registrations kept up while the agent runs (SipRegistrationClient each).

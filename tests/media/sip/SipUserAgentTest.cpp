@@ -458,3 +458,46 @@ TEST_CASE("REGISTER with a wrong password reports the failure instead of looping
   ua.stop();
   CHECK(sipp.get().exitCode != 0);  // the registrar scenario wanted the right password
 }
+
+TEST_CASE("with a certificate the user agent also answers SIP over TLS") {
+  // A self-signed certificate made here, in sofia's layout (agent.pem = key + certificate,
+  // cafile.pem), and openssl s_client as the TLS peer sending an OPTIONS.
+  auto dir = tempDir() / "tls";
+  std::filesystem::create_directories(dir);
+  std::string d = dir.string();
+  std::string mk = "cd " + d +
+                   " && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1"
+                   " -keyout key.pem -out cert.pem > openssl.log 2>&1"
+                   " && cat key.pem cert.pem > agent.pem && cp cert.pem cafile.pem";
+  REQUIRE(std::system(mk.c_str()) == 0);
+  RegistrationWatcher listener;
+  uint16_t port = freePort();
+  uint16_t tlsPort = freePort();
+  SipUserAgentConfig cfg{.listenUrl = "sip:127.0.0.1:" + std::to_string(port),
+                         .tlsListenUrl = "sips:127.0.0.1:" + std::to_string(tlsPort),
+                         .tlsCertificateDir = d};
+  SipUserAgent ua(cfg, &listener);
+  listener.ua = &ua;
+  std::string target = "127.0.0.1:" + std::to_string(tlsPort);
+  std::ofstream(dir / "options.txt")
+      << "OPTIONS sips:+15550001111@" << target << " SIP/2.0\r\n"
+      << "Via: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bK-tls-test-1\r\n"
+      << "From: <sip:tester@127.0.0.1>;tag=t1\r\n"
+      << "To: <sips:+15550001111@" << target << ">\r\n"
+      << "Call-ID: tls-test-1@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+      << "Content-Length: 0\r\n\r\n";
+  std::string cmd = "cd " + d + " && (cat options.txt; sleep 2) | timeout 20 openssl s_client" +
+                    " -connect " + target + " -CAfile cafile.pem -verify_return_error -quiet" +
+                    " > reply.txt 2> s_client.log";
+  int rc = std::system(cmd.c_str());
+  std::ifstream in(dir / "reply.txt");
+  std::stringstream reply;
+  reply << in.rdbuf();
+  std::ifstream errIn(dir / "s_client.log");
+  std::stringstream err;
+  err << errIn.rdbuf();
+  INFO("reply: " << reply.str() << "\ns_client: " << err.str() << " rc " << rc);
+  CHECK(reply.str().rfind("SIP/2.0 200 OK", 0) == 0);
+  CHECK(reply.str().find("Via: SIP/2.0/TLS") != std::string::npos);
+  ua.stop();
+}
