@@ -99,12 +99,9 @@ size_t SipLeg::sendSamples(std::span<const int16_t> samples) {
 }
 
 void SipLeg::sendDtmf(char digit, int durationMs) {
-  if (ended_ || config_.choice.dtmfPayloadType < 0) return;
-  // The event starts at the current audio time, expressed in the telephone-event clock.
-  dtmfTimestamp_ = static_cast<uint32_t>(uint64_t{timestamp_} *
-                                         static_cast<uint64_t>(config_.choice.dtmfClockRate) /
-                                         static_cast<uint64_t>(config_.choice.clockRate));
-  dtmfOut_.start(digit, durationMs, dtmfTimestamp_);
+  if (ended_ || config_.choice.dtmfPayloadType < 0 || !digitToEvent(digit)) return;
+  if (dtmfQueue_.size() >= kMaxQueuedDigits) return;
+  dtmfQueue_.emplace_back(digit, durationMs);
 }
 
 void SipLeg::updateRemote(std::optional<core::SocketAddress> remote, SdpDirection ourDirection) {
@@ -240,6 +237,20 @@ void SipLeg::sendMedia(int64_t nowNs) {
   const uint32_t frameTs = timestamp_;
   timestamp_ += encoder_->ticksPerFrame();
   if (!remote_ || !sends(config_.direction)) return;
+  if (!dtmfOut_.active()) {
+    if (dtmfGapFrames_ > 0) {
+      --dtmfGapFrames_;
+    } else if (!dtmfQueue_.empty()) {
+      // The event starts at this frame's audio time, expressed in the telephone-event clock.
+      auto [digit, ms] = dtmfQueue_.front();
+      dtmfQueue_.pop_front();
+      dtmfOut_.start(digit, ms,
+                     static_cast<uint32_t>(uint64_t{frameTs} *
+                                           static_cast<uint64_t>(config_.choice.dtmfClockRate) /
+                                           static_cast<uint64_t>(config_.choice.clockRate)));
+      dtmfGapFrames_ = kDtmfGapMs / kFrameMs;
+    }
+  }
   if (auto ev = dtmfOut_.next()) {
     // RFC 4733 §2.5.1.1: the event replaces audio for its duration, same SSRC and sequence.
     size_t n = ev->event.serialize(payload);

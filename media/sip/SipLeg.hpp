@@ -14,6 +14,7 @@
 // buffer, one per pacer tick; outbound 16 kHz frames from the playout buffer → one RTP packet per
 // 20 ms tick. Loop thread only; no exceptions, heap or info logs on the packet path.
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,11 @@ class SipLeg final : public CallLeg, public PacedSender {
   /// A new source must send this many packets in a row, with nothing from the latched one in
   /// between, before we move to it (one stray packet must not steal the call's audio).
   static constexpr int kRelatchPackets = 5;
+  /// Pause between queued key presses: phone menus need a gap to tell two presses of the same
+  /// key apart (ITU-T Q.24 asks ≥ 40 ms; 100 ms on / 100 ms off is the usual dialling pace).
+  static constexpr int kDtmfGapMs = 100;
+  /// Digits that may wait: a phone menu path or a PIN is far shorter; bounds memory.
+  static constexpr size_t kMaxQueuedDigits = 64;
 
   /// Binds the RTP and RTCP sockets on `loop` (control path): throws core::SystemError if a
   /// port is taken, core::Error if the codec cannot be created. `pacer` and `clock` are
@@ -90,6 +96,11 @@ class SipLeg final : public CallLeg, public PacedSender {
   size_t flushAudio() override { return playout_.flush(); }
   int queuedAudioMs() const override { return playout_.queuedMs(); }
   uint64_t playedSamples() const override { return playout_.playedSamples(); }
+  /// Queues an RFC 4733 key press (e.g. navigating the callee's phone menu): sent as
+  /// telephone-event packets in place of audio, first with the marker bit, the end packet three
+  /// times (§2.5.1), then kDtmfGapMs of audio before the next queued digit. Ignored without a
+  /// negotiated telephone-event, for characters other than 0-9 * # A-D, and beyond
+  /// kMaxQueuedDigits waiting. `durationMs` is clamped to [40, 5000].
   void sendDtmf(char digit, int durationMs = 100) override;
   void hangup() override { finish(HangupReason::Local, true); }
   LegKind kind() const override { return LegKind::Sip; }
@@ -137,6 +148,9 @@ class SipLeg final : public CallLeg, public PacedSender {
   RtcpSender rtcpSender_;
   DtmfReceiver dtmfIn_;
   DtmfSender dtmfOut_;
+  /// Digits waiting behind the one being sent (digit, duration ms).
+  std::deque<std::pair<char, int>> dtmfQueue_;
+  int dtmfGapFrames_ = 0;  ///< frames of audio still owed before the next queued digit
 
   std::optional<core::SocketAddress> remote_;      ///< RTP destination
   std::optional<core::SocketAddress> remoteRtcp_;  ///< latched RTCP source, if any
@@ -147,8 +161,7 @@ class SipLeg final : public CallLeg, public PacedSender {
 
   uint16_t seq_;
   uint32_t timestamp_;
-  uint32_t dtmfTimestamp_ = 0;  ///< the event's start, in the telephone-event clock
-  int64_t lastMediaNs_ = 0;     ///< monotonic time of the last RTP/RTCP from the peer
+  int64_t lastMediaNs_ = 0;  ///< monotonic time of the last RTP/RTCP from the peer
   bool started_ = false;
   bool ended_ = false;
   bool agentSpeaking_ = false;

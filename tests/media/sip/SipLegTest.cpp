@@ -4,6 +4,8 @@
 
 #include <array>
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "core/Clock.hpp"
 #include "core/Timer.hpp"
@@ -60,6 +62,16 @@ struct Rig {
   int peerLoud = 0;
   G711Decoder peerDecoder{G711Law::Ulaw};
   G711Encoder peerEncoder{G711Law::Ulaw};
+  /// RFC 4733 packets the peer got from the leg, parsed with the media core's parser.
+  struct Event {
+    bool marker;
+    uint32_t timestamp;
+    TelephoneEvent ev;
+  };
+  std::vector<Event> events;
+  DtmfReceiver peerDtmf;
+  std::string digits;
+  std::vector<uint16_t> seqs;  ///< every RTP sequence number received, in order
   uint16_t peerSeq = 100;
   uint32_t peerTs = 5000;
 
@@ -68,6 +80,13 @@ struct Rig {
     pacer = std::make_unique<Pacer>(&loop, clock, "sip-leg-test");
     peer = std::make_unique<core::UdpSocket>(&loop, [this](auto data, const auto&) {
       auto p = RtpPacket::parse(data);
+      if (p) seqs.push_back(p->sequenceNumber());
+      if (p && p->payloadType() == 101) {
+        if (auto ev = TelephoneEvent::parse(p->payload()))
+          events.push_back({p->marker(), p->timestamp(), *ev});
+        if (auto d = peerDtmf.onPacket(p->timestamp(), p->payload())) digits.push_back(d->digit);
+        return;
+      }
       if (!p || p->payloadType() != 0) return;
       ++peerReceived;
       std::array<int16_t, AudioDecoder::kMaxDecodeSamples> pcm;
@@ -213,4 +232,59 @@ TEST_CASE("sip leg drops garbage and unknown payload types") {
   CHECK(rig.leg->stats().dropped == 2);
   CHECK(rig.leg->stats().rtpReceived == 0);
   CHECK(rig.leg->stats().relatches == 0);
+}
+
+TEST_CASE("sip leg sends queued RFC 4733 digits: marker first, three end packets, a gap") {
+  Rig rig(5000);
+  rig.leg->start();
+  // The SDP address is dead: the peer's audio makes the leg latch to it first.
+  for (int i = 0; i < 3; ++i) rig.sendTone();
+  rig.runUntil([&] { return rig.peerReceived > 0; }, std::chrono::seconds(3));
+  REQUIRE(rig.peerReceived > 0);
+  rig.leg->sendDtmf('1', 100);
+  rig.leg->sendDtmf('x', 100);  // not a key: ignored
+  rig.leg->sendDtmf('1', 100);  // the same key again must stay two presses
+  rig.leg->sendDtmf('#', 60);
+  auto ends = [&] {
+    int n = 0;
+    for (const auto& e : rig.events) n += e.ev.end;
+    return n;
+  };
+  rig.runUntil([&] { return ends() >= 9; }, std::chrono::seconds(5));
+  rig.runUntil([] { return false; }, std::chrono::milliseconds(100));
+  CHECK(rig.digits == "11#");
+  REQUIRE(ends() == 9);
+  // Per key press: one start with the marker bit, one timestamp, durations growing to the
+  // final one repeated by three end packets (100 ms = 800 ticks, 60 ms = 480 ticks).
+  std::vector<std::vector<Rig::Event>> presses;
+  for (const auto& e : rig.events) {
+    if (presses.empty() || e.timestamp != presses.back().front().timestamp) presses.emplace_back();
+    presses.back().push_back(e);
+  }
+  REQUIRE(presses.size() == 3);
+  const uint16_t finals[] = {800, 800, 480};
+  for (size_t k = 0; k < presses.size(); ++k) {
+    const auto& p = presses[k];
+    CHECK(p.front().marker);
+    int markers = 0, endCount = 0;
+    for (const auto& e : p) {
+      markers += e.marker;
+      if (e.ev.end) {
+        ++endCount;
+        CHECK(e.ev.duration == finals[k]);
+      }
+      CHECK(e.ev.volume == DtmfSender::kVolume);
+    }
+    CHECK(markers == 1);
+    CHECK(endCount == 3);
+    CHECK(p.back().ev.end);
+  }
+  // Each press starts after the previous one and its gap of audio (timestamps in 8 kHz ticks).
+  CHECK(presses[1].front().timestamp - presses[0].front().timestamp >=
+        800 + SipLeg::kDtmfGapMs * 8);
+  CHECK(presses[2].front().timestamp - presses[1].front().timestamp >=
+        800 + SipLeg::kDtmfGapMs * 8);
+  // Events and audio share one sequence: no gaps (loopback UDP does not lose packets).
+  for (size_t i = 1; i < rig.seqs.size(); ++i)
+    CHECK(static_cast<uint16_t>(rig.seqs[i] - rig.seqs[i - 1]) == 1);
 }
