@@ -17,9 +17,12 @@ for _ in $(seq 1 600); do
   sleep 0.5
 done
 grep '"msg":"ready"' "$log"
-curl -fsS http://127.0.0.1:8080/healthz | grep -q '"status":"ok"'
-curl -fsS http://127.0.0.1:8080/readyz | grep -q '"status":"ready"'
-curl -fsS http://127.0.0.1:8080/metrics | grep -q '^parley_active_sessions 0'
+# Bodies are read whole before matching: `curl | grep -q` fails under pipefail when grep exits at
+# its first match while curl is still writing (curl: (23) Failed writing body).
+fetch() { curl -fsS "http://127.0.0.1:8080$1"; }
+healthz=$(fetch /healthz) && grep -q '"status":"ok"' <<<"$healthz"
+readyz=$(fetch /readyz) && grep -q '"status":"ready"' <<<"$readyz"
+metrics=$(fetch /metrics) && grep -q '^parley_active_sessions 0' <<<"$metrics"
 worker=$(pgrep -f "build/parley worker" | head -1)
 kill -TERM "$worker"
 for _ in $(seq 1 100); do kill -0 "$worker" 2>/dev/null || break; sleep 0.1; done
