@@ -101,6 +101,13 @@ void SipCall::updateRemote(std::optional<core::SocketAddress> remote,
   if (auto* leg = liveLeg()) leg->updateRemote(std::move(remote), ours);
 }
 
+void SipCall::sendDigits(const std::string& digits, int durationMs) {
+  auto* leg = liveLeg();
+  if (!leg || ended_) return;
+  log_.info("sending {} key press(es) (RFC 4733)", digits.size());
+  for (char d : digits) leg->sendDtmf(d, durationMs);
+}
+
 void SipCall::deliverDtmf(char digit, int durationMs) {
   if (auto* leg = liveLeg()) leg->deliverDtmf(digit, durationMs);
 }
@@ -134,6 +141,7 @@ void SipCall::onSessionTurnMetrics(const dialog::TurnMetrics& m) {
 void SipCall::onSessionEnded(const dialog::CallRecord&) {
   const auto& s = legView_->stats();
   log_.info("call ended (rtp in {} out {}, dtmf {})", s.rtpReceived, s.rtpSent, s.dtmfReceived);
+  if (s.dtmfSent > 0) log_.info("key presses sent: {}", s.dtmfSent);
   finish();
 }
 

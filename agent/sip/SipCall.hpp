@@ -60,6 +60,9 @@ class SipCall final : public media::CallLegListener, public SessionObserver {
   void updateRemote(std::optional<core::SocketAddress> remote, media::sip::SdpDirection ours);
   /// A key press signalled by SIP INFO.
   void deliverDtmf(char digit, int durationMs);
+  /// Sends key presses to the far end (RFC 4733 on the leg, queued; e.g. a phone menu on an
+  /// outbound call). `digits`: 0-9 * # A-D, already validated; `durationMs` per press.
+  void sendDigits(const std::string& digits, int durationMs);
 
   // CallLegListener: only while ringing (the session listens once it runs).
   void onLegAudio(const media::AudioFrame&) override {}

@@ -33,6 +33,8 @@ namespace msip = media::sip;
 /// How long stop() waits for the media loops to end their calls (they are running; this is one
 /// loop iteration in practice).
 constexpr auto kStopWait = std::chrono::seconds(2);
+/// Key presses per POST /v1/calls/{id}/dtmf: a menu path or a PIN; the leg queues up to 64.
+constexpr size_t kMaxDtmfDigits = 32;
 
 struct SipSettings {
   bool enabled = false;
@@ -150,9 +152,16 @@ class SipSubsystem final : public Subsystem,
   /// What the HTTP routes hold: they may outlive the subsystem (the router is the worker's), so
   /// they reach it through here and get 503 once it stopped.
   struct Api {
+    /// A call in progress, for POST /v1/calls/{id}/dtmf.
+    struct LiveCall {
+      std::weak_ptr<CallState> state;
+      std::string tenant;
+      bool dtmf = false;  ///< answered with telephone-event negotiated
+    };
     std::mutex mutex;
     SipSubsystem* owner = nullptr;  ///< null once stopped
     CallProgressBook book;
+    std::map<std::string, LiveCall> live;  ///< by call id
   };
 
   SipSubsystem(WorkerContext& context, SipSettings settings)
@@ -254,6 +263,52 @@ class SipSubsystem final : public Subsystem,
                    return r;
                  }
                }));
+    // POST /v1/calls/{id}/dtmf {"digits":"1#","duration_ms"?:100} → 202 {"call_id","queued"}:
+    // key presses (RFC 4733) to the far end, e.g. through a phone menu on an outbound call. 400
+    // bad digits (0-9 * # A-D, at most 32), 404 no such call in progress, 409 not answered
+    // yet or no telephone-event negotiated.
+    router.add(HttpMethod::Post, "/v1/calls/{id}/dtmf",
+               guard.wrap([api](const HttpRequest& req, const ApiPrincipal& who) {
+                 std::string digits;
+                 int durationMs = 100;
+                 try {
+                   auto j = nlohmann::json::parse(req.body);
+                   if (!j.is_object() || !j.contains("digits") || !j["digits"].is_string())
+                     return HttpResponse::error(400, "body must be {\"digits\": \"1#\"}");
+                   digits = j["digits"].get<std::string>();
+                   if (j.contains("duration_ms")) {
+                     if (!j["duration_ms"].is_number_integer())
+                       return HttpResponse::error(400, "duration_ms must be an integer");
+                     durationMs = j["duration_ms"].get<int>();
+                   }
+                 } catch (const nlohmann::json::exception&) {
+                   return HttpResponse::error(400, "body is not JSON");
+                 }
+                 if (digits.empty() || digits.size() > kMaxDtmfDigits ||
+                     digits.find_first_not_of("0123456789*#ABCD") != std::string::npos)
+                   return HttpResponse::error(
+                       400, "digits must be 1-32 of 0-9 * # A-D, got '" + digits + "'");
+                 if (durationMs < 40 || durationMs > 2000)
+                   return HttpResponse::error(400, "duration_ms must be 40..2000");
+                 std::shared_ptr<CallState> state;
+                 {
+                   std::lock_guard lock(api->mutex);
+                   auto it = api->live.find(req.params.at("id"));
+                   if (it == api->live.end() || !who.canSee(it->second.tenant))
+                     return HttpResponse::error(404, "no call in progress with this id");
+                   if (!it->second.dtmf)
+                     return HttpResponse::error(
+                         409, "call not answered yet, or the far end offered no telephone-event");
+                   state = it->second.state.lock();
+                 }
+                 if (!state) return HttpResponse::error(404, "no call in progress with this id");
+                 bool posted = state->loop->thread->post([state, digits, durationMs] {
+                   if (state->call) state->call->sendDigits(digits, durationMs);
+                 });
+                 if (!posted) return HttpResponse::error(503, "worker stopping");
+                 nlohmann::json out = {{"call_id", req.params.at("id")}, {"queued", digits.size()}};
+                 return HttpResponse::json(202, out.dump());
+               }));
     router.add(HttpMethod::Get, "/v1/calls/{id}/progress",
                guard.wrap([api](const HttpRequest& req, const ApiPrincipal& who) {
                  auto j = api->book.json(req.params.at("id"));
@@ -272,6 +327,7 @@ class SipSubsystem final : public Subsystem,
     {
       std::lock_guard lock(api_->mutex);
       api_->owner = nullptr;
+      api_->live.clear();
     }
     context_.setOutboundDialer(nullptr);
     ua_->stop();  // no more callbacks; sofia sent BYE/487 for what was open
@@ -381,6 +437,10 @@ class SipSubsystem final : public Subsystem,
                                               inv.source));
     side.info = info;
     calls_[inv.ref] = side;
+    {
+      std::lock_guard lock(api_->mutex);
+      api_->live[info.callId] = {state, tenant->id, choice->dtmfPayloadType >= 0};
+    }
     updateActive();
     log_.info("INVITE {} from {} → tenant {} ({} pt {}, dtmf pt {}) call {}", inv.requestUser,
               caller, tenant->id, msip::toString(choice->codec), choice->payloadType,
@@ -396,6 +456,10 @@ class SipSubsystem final : public Subsystem,
           call.answerAfter(ringMs, [ua, ref, answer] { ua->respond(ref, 200, "OK", answer); });
         });
     if (!posted) {
+      {
+        std::lock_guard lock(api_->mutex);
+        api_->live.erase(info.callId);
+      }
       calls_.erase(inv.ref);
       updateActive();
       ua_->respond(inv.ref, 503, "Service Unavailable", {}, settings_.retryAfterS);
@@ -450,6 +514,7 @@ class SipSubsystem final : public Subsystem,
     SipSide side{.state = state, .local = local, .outbound = true, .tenant = tenant, .info = info};
     side.onEnded = std::move(onEnded);
     api_->book.start(info.callId, tenant->id, r.to);
+    api_->live[info.callId] = {state, tenant->id, false};  // callers hold api_->mutex
     ++activeCalls_;
     log_.info("dialing {} through trunk {} for tenant {} call {}", r.to, trunk->name, tenant->id,
               info.callId);
@@ -460,6 +525,7 @@ class SipSubsystem final : public Subsystem,
     });
     if (!posted) {
       --activeCalls_;
+      api_->live.erase(info.callId);
       api_->book.add(info.callId, {"failed", 0, "worker stopping"});
       throw DialRefused{503, "worker stopping"};
     }
@@ -501,6 +567,11 @@ class SipSubsystem final : public Subsystem,
       return;
     }
     side.choice = *choice;
+    {
+      std::lock_guard lock(api_->mutex);
+      if (auto live = api_->live.find(id); live != api_->live.end())
+        live->second.dtmf = choice->dtmfPayloadType >= 0;
+    }
     api_->book.add(id, {"answered", p.status, p.phrase});
     log_.info("call {}: answered ({} pt {}, dtmf pt {})", id, msip::toString(choice->codec),
               choice->payloadType, choice->dtmfPayloadType);
@@ -586,6 +657,10 @@ class SipSubsystem final : public Subsystem,
         api_->book.add(id, {"failed", status, phrase.empty() ? "no response" : phrase});
       if (side.onEnded)
         side.onEnded(side.answered ? "ended" : side.lastEvent.empty() ? "failed" : side.lastEvent);
+    }
+    {
+      std::lock_guard lock(api_->mutex);
+      api_->live.erase(it->second.info.callId);
     }
     calls_.erase(it);
     updateActive();

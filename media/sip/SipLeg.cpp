@@ -249,6 +249,7 @@ void SipLeg::sendMedia(int64_t nowNs) {
                                            static_cast<uint64_t>(config_.choice.dtmfClockRate) /
                                            static_cast<uint64_t>(config_.choice.clockRate)));
       dtmfGapFrames_ = kDtmfGapMs / kFrameMs;
+      ++stats_.dtmfSent;
     }
   }
   if (auto ev = dtmfOut_.next()) {

@@ -63,6 +63,7 @@ struct SipLegStats {
   uint64_t dropped = 0;    ///< garbage, unknown payload types, wrong source before latching
   uint64_t relatches = 0;  ///< remote address changes from symmetric RTP
   uint64_t dtmfReceived = 0;
+  uint64_t dtmfSent = 0;  ///< key presses sent (RFC 4733), counted when they start
   uint64_t framesDelivered = 0;
 };
 

@@ -3,7 +3,8 @@
 # sipp as a UAS. Checks: `parley dial` → POST /v1/calls → INVITE; the trunk's 401 digest
 # challenge is answered with the configured credentials (sipp verifies the digest), ringing and
 # answered are reported, the dialog runs (RTP both ways) until the far end's BYE, progress ends
-# with "ended"; a busy callee (486) is reported as busy with its SIP status; no API key → 401,
+# with "ended"; key presses posted to /v1/calls/{id}/dtmf during a call are sent (RFC 4733); a
+# busy callee (486) is reported as busy with its SIP status; no API key → 401,
 # bad requests get 400/404. Usage: sipp-outbound.sh path/to/parley
 PARLEY=$(realpath "${1:?usage: $0 path/to/parley}")
 E2E_NAME=sipp-outbound
@@ -60,6 +61,30 @@ read -r in out _ <<< "$(rtp_counts "$line")"
 grep "$CALL1" "$WORK/worker.log" | grep -q '"speaker":"agent","text":"Hello Ada' ||
   fail "the agent did not greet Ada"
 echo "ok: digest + answered + RTP in $in out $out; $progress"
+
+# 1b. Key presses to the callee (RFC 4733, e.g. through its phone menu) over the REST API while
+# the call is up: 202, then the leg sends them (the packets themselves are checked in
+# tests/media/sip/SipLegTest.cpp); bad digits 400, unknown call 404.
+trunk uas_auth_answer.xml
+resp=$(curl -fsS -H "$API_AUTH" -X POST "$API/v1/calls" -d '{"tenant":"demo","to":"+15551230004"}') ||
+  fail "POST /v1/calls"
+CALL3=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["call_id"])' "$resp")
+for _ in $(seq 100); do
+  curl -fsS -H "$API_AUTH" "$API/v1/calls/$CALL3/progress" | grep -q '"answered"' && break
+  sleep 0.1
+done
+code=$(curl -s -o "$WORK/dtmf.out" -w '%{http_code}' -H "$API_AUTH" -X POST "$API/v1/calls/$CALL3/dtmf" \
+  -d '{"digits":"12#","duration_ms":120}')
+[ "$code" = 202 ] || fail "dtmf → $code $(cat "$WORK/dtmf.out")"
+grep -q '"queued":3' "$WORK/dtmf.out" || fail "dtmf reply: $(cat "$WORK/dtmf.out")"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "$API_AUTH" -X POST "$API/v1/calls/$CALL3/dtmf" -d '{"digits":"1x"}')
+[ "$code" = 400 ] || fail "bad digits → $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "$API_AUTH" -X POST "$API/v1/calls/sip-unknown/dtmf" -d '{"digits":"1"}')
+[ "$code" = 404 ] || fail "dtmf to an unknown call → $code"
+trunk_result uas_auth_answer.xml
+sleep 0.5
+grep "$CALL3" "$WORK/worker.log" | grep -q 'key presses sent: 3' || fail "the 3 key presses were not sent"
+echo "ok: POST /v1/calls/{id}/dtmf → 3 RFC 4733 key presses sent; 400 bad digits, 404 unknown call"
 
 # 2. Busy.
 trunk uas_busy.xml
