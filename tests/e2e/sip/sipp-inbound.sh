@@ -7,7 +7,8 @@
 # caller asking for a person is transferred (REFER, NOTIFY outcome, BYE); a digest trunk's INVITE
 # is challenged (401) and answered with the right credentials, refused (403, no call) with wrong
 # ones; a trunk with register: keeps a 4 s binding at a sipp registrar (digest, refreshes,
-# un-REGISTER on stop); SIGTERM → exit 0.
+# un-REGISTER on stop); an OPTIONS over TLS (sip.tls_listen, self-signed certificate,
+# openssl s_client) gets 200; SIGTERM → exit 0.
 # Usage: sipp-inbound.sh path/to/parley
 PARLEY=$(realpath "${1:?usage: $0 path/to/parley}")
 E2E_NAME=sipp-inbound
@@ -42,11 +43,29 @@ write_trunks "  - name: provider
         realm: parley-e2e
         username: pbx
         password_file: $WORK/pbx.pass"
-write_worker_config "  ring_ms: 800"
+# SIP over TLS too, with a self-signed certificate made here.
+TLS_PORT=$(free_port SOCK_STREAM)
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -keyout "$WORK/tls-key.pem" -out "$WORK/tls-cert.pem" > "$WORK/openssl.log" 2>&1 ||
+  fail "openssl req: $(cat "$WORK/openssl.log")"
+chmod 600 "$WORK/tls-key.pem"
+write_worker_config "  ring_ms: 800
+  tls_listen: 127.0.0.1:$TLS_PORT
+  tls_certificate: $WORK/tls-cert.pem
+  tls_key: $WORK/tls-key.pem"
 start_worker ready
 
 sipp_ok "$FIX/call_pcap_dtmf.xml" "$DID" -d 3000
 sipp_ok "$FIX/options.xml" "$DID"
+# OPTIONS over TLS from openssl s_client (verifying our certificate) → 200 over TLS.
+printf 'OPTIONS sips:%s@127.0.0.1:%s SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bK-e2e-tls\r\nFrom: <sip:tester@127.0.0.1>;tag=t1\r\nTo: <sips:%s@127.0.0.1:%s>\r\nCall-ID: e2e-tls-1@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n' \
+  "$DID" "$TLS_PORT" "$DID" "$TLS_PORT" > "$WORK/options-tls.txt"
+(cat "$WORK/options-tls.txt"; sleep 2) | timeout 20 openssl s_client -connect "127.0.0.1:$TLS_PORT" \
+  -CAfile "$WORK/tls-cert.pem" -verify_return_error -quiet > "$WORK/tls-reply.txt" 2> "$WORK/s_client.log" || true
+head -1 "$WORK/tls-reply.txt" | grep -q '^SIP/2.0 200 OK' ||
+  fail "OPTIONS over TLS: $(head -3 "$WORK/tls-reply.txt") $(tail -3 "$WORK/s_client.log")"
+grep -q '^Via: SIP/2.0/TLS' "$WORK/tls-reply.txt" || fail "TLS reply without our Via"
+echo "ok: OPTIONS over TLS (certificate verified by openssl s_client) → 200"
 sipp_ok "$(with_status "$FIX/invite_rejected.xml" 404)" "+15559990000"
 sipp_ok "$FIX/invite_bad_sdp.xml" "$DID"
 SIPP_IP=127.0.0.2 sipp_ok "$(with_status "$FIX/invite_rejected.xml" 403)" "$DID"
