@@ -134,7 +134,7 @@ void RedisClient::handshake() {
       fail("redis at " + url_.redacted() + " refused the " +
                (url_.username.empty() ? std::string("password") : "user name or password") + " (" +
                scrub(v.str) + ")",
-           true);
+           true, true);
     });
   if (url_.db != 0)
     send({"SELECT", std::to_string(url_.db)}, [this](const RedisValue& v) {

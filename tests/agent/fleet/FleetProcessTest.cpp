@@ -29,6 +29,8 @@ const std::string kAdminKey = "adm-7Qz2mXk4VwP9rT1s";
 const std::string kTenantKey = "ten-Lr8Nc3Yh6Jd0Fb5u";
 const std::string kHookSecret = "whsec-Hq4Zt7Wm2Kp9Xv1c";
 const std::string kProviderKey = "sk-prov-Ue5Ra8Sd3Gf6Hj0k";
+const std::string kRedisAdminPass = "rds-adm-Vq8Lw3Nz6Tb1";
+const std::string kRedisUserPass = "rds-usr-Pk5Hy9Jc2Md7";
 
 std::string url(int port, const std::string& path) {
   return "http://127.0.0.1:" + std::to_string(port) + path;
@@ -69,7 +71,8 @@ std::map<std::string, std::string> workerEnv(const Dirs& d,
 }
 
 void expectNoSecrets(const std::string& logs) {
-  for (const auto& s : {kAdminKey, kTenantKey, kHookSecret, kProviderKey})
+  for (const auto& s :
+       {kAdminKey, kTenantKey, kHookSecret, kProviderKey, kRedisAdminPass, kRedisUserPass})
     CHECK_MESSAGE(logs.find(s) == std::string::npos, "a secret appears in the worker's log");
 }
 
@@ -285,6 +288,60 @@ TEST_CASE("fleet webhooks on a redis stream: 3 failures and a kill -9 mid-delive
   CHECK(survivor.waitExit(15s) == 0);
   logs += survivor.allOutput();
   CHECK(logs.find("took over webhook entry") != std::string::npos);
+  expectNoSecrets(logs);
+}
+
+TEST_CASE(
+    "redis AUTH: an ACL user joins the fleet - a refused password shows in /readyz without it") {
+  test::RedisServer redis({kRedisAdminPass, "parley", kRedisUserPass});
+  Dirs dOk("auth-ok"), dBad("auth-bad");
+  const std::string where = "127.0.0.1:" + std::to_string(redis.port());
+  WorkerProcess ok(
+      {"worker", "--config", kConfig},
+      workerEnv(dOk, {{"PARLEY_REDIS_URL", "redis://parley:" + kRedisUserPass + "@" + where},
+                      {"PARLEY_FLEET_WORKER_ID", "worker-ok"}}));
+  // The admin password is a real secret of this Redis, just not the ACL user's.
+  WorkerProcess bad(
+      {"worker", "--config", kConfig},
+      workerEnv(dBad, {{"PARLEY_REDIS_URL", "redis://parley:" + kRedisAdminPass + "@" + where},
+                       {"PARLEY_FLEET_WORKER_ID", "worker-bad"}}));
+  auto portOk = ok.waitReady();
+  auto portBad = bad.waitReady();
+  REQUIRE(portOk);
+  REQUIRE(portBad);
+  for (int i = 0; i < 100 && redis.cli("SCARD parley:workers") != "1"; ++i)
+    std::this_thread::sleep_for(50ms);
+  CHECK(redis.cli("SMEMBERS parley:workers") == "worker-ok");
+  CHECK(redis.cli("CLIENT LIST").find("user=parley") != std::string::npos);
+  auto readyOk = httpRequest("GET", url(*portOk, "/readyz"));
+  CHECK(readyOk.status == 200);
+  CHECK(json::parse(readyOk.body)["components"]["redis"]["detail"] ==
+        "connected to redis://parley@" + where);
+
+  HttpResult readyBad;
+  for (int i = 0; i < 100; ++i) {
+    readyBad = httpRequest("GET", url(*portBad, "/readyz"));
+    if (readyBad.status == 503) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  CHECK(readyBad.status == 503);
+  auto redisState = json::parse(readyBad.body)["components"]["redis"];
+  CHECK(redisState["ready"] == false);
+  std::string detail = redisState["detail"];
+  CHECK(detail.find("redis://parley@" + where) != std::string::npos);
+  CHECK(detail.find("WRONGPASS") != std::string::npos);
+  expectNoSecrets(readyBad.body);
+  expectNoSecrets(httpRequest("GET", url(*portBad, "/metrics")).body);
+  expectNoSecrets(httpRequest("GET", url(*portOk, "/metrics")).body);
+  auto fleetView = httpRequest("GET", url(*portBad, "/v1/fleet/workers"), "",
+                               {"Authorization: Bearer " + kAdminKey});
+  expectNoSecrets(fleetView.body);
+  ok.signal(SIGTERM);
+  bad.signal(SIGTERM);
+  CHECK(ok.waitExit(15s) == 0);
+  CHECK(bad.waitExit(15s) == 0);
+  std::string logs = ok.allOutput() + bad.allOutput();
+  CHECK(logs.find("refused the user name or password") != std::string::npos);
   expectNoSecrets(logs);
 }
 

@@ -17,7 +17,7 @@
 
 namespace parley::test {
 
-RedisServer::RedisServer() {
+RedisServer::RedisServer(RedisAuth auth) : auth_(std::move(auth)) {
   port_ = freeLoopbackPort(SOCK_STREAM);
   dir_ = (std::filesystem::temp_directory_path() /
           ("parley-redis-" + std::to_string(getpid()) + "-" + std::to_string(port_)))
@@ -26,9 +26,23 @@ RedisServer::RedisServer() {
   pid_ = fork();
   if (pid_ == 0) {
     std::string port = std::to_string(port_);
-    execl("/usr/bin/redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
-          "--save", "", "--appendonly", "no", "--dir", dir_.c_str(), "--loglevel", "warning",
-          static_cast<char*>(nullptr));
+    std::vector<std::string> args = {
+        "redis-server", "--port", port,    "--bind", "127.0.0.1",  "--save", "",
+        "--appendonly", "no",     "--dir", dir_,     "--loglevel", "warning"};
+    if (!auth_.password.empty()) {
+      args.push_back("--requirepass");
+      args.push_back(auth_.password);
+    }
+    if (!auth_.aclUser.empty()) {
+      for (const std::string& a :
+           {std::string("--user"), auth_.aclUser, std::string("on"), ">" + auth_.aclPassword,
+            std::string("~*"), std::string("&*"), std::string("+@all")})
+        args.push_back(a);
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv("/usr/bin/redis-server", argv.data());
     _exit(127);
   }
   for (int i = 0; i < 200; ++i) {
@@ -49,7 +63,9 @@ RedisServer::~RedisServer() {
 
 std::string RedisServer::cli(const std::string& args) const {
   std::string cmd =
-      "redis-cli -h 127.0.0.1 -p " + std::to_string(port_) + " " + args + " 2>/dev/null";
+      "redis-cli -h 127.0.0.1 -p " + std::to_string(port_) +
+      (auth_.password.empty() ? "" : " --no-auth-warning -a '" + auth_.password + "'") + " " +
+      args + " 2>/dev/null";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return "";
   std::string out;
