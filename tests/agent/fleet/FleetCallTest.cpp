@@ -318,6 +318,11 @@ TEST_CASE("a campaign lead is dialled from the Redis queue through the SIP trunk
   CHECK(p["ended"] == 1);
   CHECK(redis.cli("XPENDING parley:outbound workers").rfind("0", 0) == 0);  // acknowledged
   CHECK(w.calls() == 1);                                                    // and recorded
+  // The trunk's digest password ("secret", what the sipp carrier checks) and the API key never
+  // reach the worker's log.
+  std::string logs = w.process->allOutput();
+  CHECK_FALSE(test::containsToken(logs, "secret"));
+  CHECK(logs.find(kAdminKey) == std::string::npos);
 }
 
 TEST_CASE(
@@ -406,4 +411,7 @@ TEST_CASE(
   for (const auto& [n, ids] : callsPer)
     CHECK_MESSAGE(ids.size() == 1, n << " dialled " << ids.size() << " times");
   MESSAGE("campaign progress after the kill: " << p.dump());
+  std::string logs = a.process->allOutput() + b.process->allOutput();
+  CHECK_FALSE(test::containsToken(logs, "secret"));  // the trunk's digest password
+  CHECK(logs.find(kAdminKey) == std::string::npos);
 }

@@ -497,4 +497,5 @@ TEST_CASE("without redis - campaigns are refused with 503") {
   CHECK(r.body.find("redis") != std::string::npos);
   w.signal(SIGTERM);
   CHECK(w.waitExit(15s) == 0);
+  expectNoSecrets(w.allOutput());
 }

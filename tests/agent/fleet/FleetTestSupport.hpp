@@ -5,9 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <functional>
 #include <future>
+#include <string>
 #include <thread>
 
 #include "core/LoopThread.hpp"
@@ -34,6 +36,20 @@ inline bool waitFor(const std::function<bool()>& pred,
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return pred();
+}
+
+/// True if `secret` occurs in `text` as a whole token — not inside a longer word such as
+/// "secret_env" — which is how a leaked password shows in a log line ("password":"secret").
+inline bool containsToken(const std::string& text, const std::string& secret) {
+  auto word = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+  };
+  for (auto p = text.find(secret); p != std::string::npos; p = text.find(secret, p + 1)) {
+    bool before = p > 0 && word(text[p - 1]);
+    bool after = p + secret.size() < text.size() && word(text[p + secret.size()]);
+    if (!before && !after) return true;
+  }
+  return false;
 }
 
 /// A port on 127.0.0.1 that was free a moment ago (`type`: SOCK_STREAM or SOCK_DGRAM).
