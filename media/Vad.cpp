@@ -61,9 +61,11 @@ void Vad::reset() noexcept {
   snrDb_ = voicing_ = 0;
   speechLike_ = speaking_ = false;
   recent_ = 0;
+  fixedRecent_ = 0;
   recentDb_.fill(-100);
   sinceSpeech_ = 0;
   event_ = Event::None;
+  spread_.fill(Spread{});
 }
 
 double Vad::analyse(std::span<const int16_t> frame) noexcept {
@@ -145,6 +147,30 @@ double Vad::analyse(std::span<const int16_t> frame) noexcept {
   return toDb(broad);
 }
 
+double Vad::threshold(size_t channel, double fixedDb) const noexcept {
+  const Spread& s = spread_[channel];
+  if (config_.adaptiveSpreadK <= 0 || s.frames < kSpreadWarmupFrames || s.dev > kMaxSteadyDevDb)
+    return fixedDb;
+  return std::min(fixedDb,
+                  std::max(config_.adaptiveMinSnrDb, s.mean + config_.adaptiveSpreadK * s.dev));
+}
+
+void Vad::learnSpread(std::array<double, kChannels> snr) noexcept {
+  for (size_t c = 0; c < kChannels; ++c) {
+    Spread& s = spread_[c];
+    if (s.frames == 0) {
+      s.mean = snr[c];
+      s.dev = 0;
+    } else {
+      // Faster at first so the trackers settle within the warm-up.
+      const double a = std::max(kSpreadAlpha, 1.0 / (s.frames + 1));
+      s.dev += a * (std::abs(snr[c] - s.mean) - s.dev);
+      s.mean += a * (snr[c] - s.mean);
+    }
+    s.frames = std::min(s.frames + 1, 1 << 20);
+  }
+}
+
 double Vad::voicing() const noexcept {
   // Normalised cross-correlation of the current frame with itself `lag` samples earlier.
   const float* cur = dec_.data() + kMaxLag;
@@ -180,20 +206,33 @@ bool Vad::process(std::span<const int16_t> frame) noexcept {
   voicing_ = 0;
   speechLike_ = false;
   bool voicingKnown = false;
+  // A frame is speech-like over the thresholds lowered to a steady background's spread
+  // (VadConfig::adaptiveSpreadK); `fixed` says it also passes the fixed ones (or is voiced),
+  // which the fast onset paths require.
+  bool fixed = false;
   if (std::max(e, highDb_) > config_.minLevelDbfs) {
-    if (snrDb_ >= config_.snrDb || subbandSnrDb_ >= config_.subbandSnrDb ||
-        highSnrDb_ >= config_.highBandSnrDb) {
+    bool band = false, bandFixed = false;
+    for (size_t b = 0; b < kSubbands; ++b) {
+      band = band || bandSnr_[b] >= threshold(1 + b, config_.subbandSnrDb);
+      bandFixed = bandFixed || bandSnr_[b] >= config_.subbandSnrDb;
+    }
+    const bool highOn = highDb_ > -100;
+    fixed = snrDb_ >= config_.snrDb || bandFixed || (highOn && highSnrDb_ >= config_.highBandSnrDb);
+    if (fixed || snrDb_ >= threshold(0, config_.snrDb) || band ||
+        (highOn && highSnrDb_ >= threshold(kChannels - 1, config_.highBandSnrDb))) {
       speechLike_ = true;
     } else if (snrDb_ >= config_.voicedSnrDb) {
       voicing_ = voicing();
       voicingKnown = true;
       speechLike_ = voicing_ >= config_.voicingThreshold;
+      fixed = speechLike_;
     }
   }
   // Onsets need to know whether a speech-like frame is voiced; while speech is on, they don't.
   if (speechLike_ && !speaking_ && !voicingKnown) voicing_ = voicing();
   constexpr int kRunMask = (1 << kOnsetFrames) - 1;
   recent_ = ((recent_ << 1) | (speechLike_ ? 1 : 0)) & kRunMask;
+  fixedRecent_ = ((fixedRecent_ << 1) | (fixed ? 1 : 0)) & kRunMask;
   // Onset paths, fastest first:
   //  - one speech-like frame that is clearly periodic (a vowel): no added delay;
   //  - two speech-like frames in a row, the second at least as loud as the first: speech
@@ -202,9 +241,11 @@ bool Vad::process(std::span<const int16_t> frame) noexcept {
   //    a voice-less line) unless the run is dying away (the last frame more than
   //    kMaxRunDecayDb under the run's loudest: the tail of a bang, or band-pass ringing).
   // Kitchen clatter and clicks are loud but aperiodic, short and decaying, so they rarely pass.
-  const bool rising = (recent_ & 0x3) == 0x3 && e >= recentDb_[0];
+  // The two fast paths take only frames over the fixed thresholds; a frame that passes only
+  // the adaptive ones (a few dB over a steady background) needs the three-in-a-row path.
+  const bool rising = (fixedRecent_ & 0x3) == 0x3 && e >= recentDb_[0];
   const double runPeak = std::max(recentDb_[0], recentDb_[1]);
-  const bool onset = (speechLike_ && voicing_ >= config_.onsetVoicing) || rising ||
+  const bool onset = (fixed && voicing_ >= config_.onsetVoicing) || rising ||
                      (recent_ == kRunMask && e >= runPeak - kMaxRunDecayDb);
   recentDb_[1] = recentDb_[0];
   recentDb_[0] = e;
@@ -212,6 +253,9 @@ bool Vad::process(std::span<const int16_t> frame) noexcept {
     sinceSpeech_ = 0;
   else
     ++sinceSpeech_;
+  // The background's spread is learnt only outside speech (and not from an onset frame).
+  if (!speaking_ && !onset)
+    learnSpread({snrDb_, bandSnr_[0], bandSnr_[1], bandSnr_[2], bandSnr_[3], highSnrDb_});
   if (!speaking_ && onset) {
     speaking_ = true;
     event_ = Event::Onset;

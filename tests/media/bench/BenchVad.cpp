@@ -32,11 +32,15 @@
 //  - onset delay: from a true segment's first frame to the first VAD speech frame inside the
 //    segment (0 when the VAD was already speaking); a segment with no VAD speech is missed.
 //    p50/p90/max are over the detected onsets; missed ones are counted apart.
+//  - onset delay p95 and the list of onsets over 60 ms ("slow_onsets": clip, time, delay, and
+//    local_snr_db = clean speech over the noise alone in the segment's first 40 ms, below
+//    3.7 kHz for the 8 kHz runs), so a slow onset can be told from a start under the noise;
+//  - "targets": the issue's targets per run, the onset one read as p90, p95 and every onset;
 //  - false onsets: VAD speech runs that touch no true speech frame, per minute of silence.
 //  - us_per_frame: thread CPU time of Vad::process() per 20 ms frame.
 // Set VAD_DUMP=DIR to write per-frame CSVs (truth, clip, VAD state, sub-band SNRs, voicing)
-// for diagnosis. Caveat: the kitchen recording is 20 s looped, so its false onsets come from a
-// handful of distinct clatter events heard many times.
+// and each 16 kHz mix as raw s16 for diagnosis. Caveat: the kitchen recording is 20 s looped, so
+// its false onsets come from a handful of distinct clatter events heard many times.
 #include <time.h>
 
 #include <algorithm>
@@ -202,13 +206,22 @@ std::vector<bool> labelFrames(const std::vector<float>& band, double aslDbov, si
   return act;
 }
 
+/// One true onset detected more than 60 ms late (or missed), for the "slow_onsets" list.
+struct SlowOnset {
+  size_t frame = 0;       ///< first labelled frame of the segment
+  double delayMs = -1;    ///< -1: missed
+  double localSnrDb = 0;  ///< clean speech over the noise in the segment's first 40 ms (dB)
+};
+
 struct Metrics {
   double accuracy = 0;
   double strictAccuracy = 0;
   double onsetMeanMs = 0;
   double onsetP50Ms = 0;
   double onsetP90Ms = 0;
+  double onsetP95Ms = 0;
   double onsetMaxMs = 0;
+  std::vector<SlowOnset> slow;
   int onsetsMissed = 0;
   int onsetsOver60 = 0;
   double falseOnsetsPerMin = 0;
@@ -230,7 +243,9 @@ std::vector<bool> toleranceFrames(const std::vector<bool>& truth) {
   return tol;
 }
 
-Metrics evaluate(const std::vector<bool>& truth, const std::vector<bool>& vad) {
+/// `cleanDb`/`noiseDb`: per-frame levels of the speech and of the scaled noise alone (dBov).
+Metrics evaluate(const std::vector<bool>& truth, const std::vector<bool>& vad,
+                 const std::vector<double>& cleanDb, const std::vector<double>& noiseDb) {
   Metrics m;
   const std::vector<bool> tol = toleranceFrames(truth);
   size_t correct = 0, scored = 0, strictCorrect = 0, silentFrames = 0;
@@ -259,12 +274,22 @@ Metrics evaluate(const std::vector<bool>& truth, const std::vector<bool>& vad) {
     while (end < truth.size() && truth[end]) ++end;
     size_t j = i;
     while (j < end && !vad[j]) ++j;
+    auto localSnr = [&] {
+      double c = 0, n = 0;
+      for (size_t k = i; k < std::min(end, i + 2); ++k) {
+        c += std::pow(10.0, cleanDb[k] / 10);
+        n += std::pow(10.0, noiseDb[k] / 10);
+      }
+      return 10 * std::log10(std::max(c, 1e-12) / std::max(n, 1e-12));
+    };
     if (j == end) {
       ++m.onsetsMissed;
+      m.slow.push_back({i, -1, localSnr()});
       continue;
     }
     delays.push_back(double(j - i) * kFrameMs);
     m.onsetsOver60 += delays.back() > 60;
+    if (delays.back() > 60) m.slow.push_back({i, delays.back(), localSnr()});
   }
   if (!delays.empty()) {
     double sum = 0;
@@ -273,6 +298,7 @@ Metrics evaluate(const std::vector<bool>& truth, const std::vector<bool>& vad) {
     std::sort(delays.begin(), delays.end());
     m.onsetP50Ms = delays[delays.size() / 2];
     m.onsetP90Ms = delays[delays.size() * 9 / 10];
+    m.onsetP95Ms = delays[delays.size() * 95 / 100];
     m.onsetMaxMs = delays.back();
   }
   int falseOnsets = 0;
@@ -298,7 +324,7 @@ struct Run {
   std::vector<bool> speechLike;
   std::vector<float> snr;
   std::vector<float> floor;
-  std::vector<std::array<float, 5>> extra;  // formant sub-band SNRs (dB), voicing
+  std::vector<std::array<float, 6>> extra;  // formant sub-band SNRs (dB), voicing, 4-8 kHz SNR
   double usPerFrame = 0;
 };
 
@@ -312,6 +338,8 @@ Run runVad(const std::vector<float>& mix, int rate) {
   if (const char* v = std::getenv("VAD_SUBBAND_SNR_DB")) cfg.subbandSnrDb = std::atof(v);
   if (const char* v = std::getenv("VAD_ONSET_VOICING")) cfg.onsetVoicing = std::atof(v);
   if (const char* v = std::getenv("VAD_HIGH_BAND_SNR_DB")) cfg.highBandSnrDb = std::atof(v);
+  if (const char* v = std::getenv("VAD_SPREAD_K")) cfg.adaptiveSpreadK = std::atof(v);
+  if (const char* v = std::getenv("VAD_SPREAD_MIN_DB")) cfg.adaptiveMinSnrDb = std::atof(v);
   Vad vad(cfg);
   Resampler down(16000, 8000);
   Run run;
@@ -340,25 +368,84 @@ Run runVad(const std::vector<float>& mix, int rate) {
     run.snr.push_back(float(vad.lastSnrDb()));
     run.floor.push_back(float(vad.noiseFloorDb()));
     auto bs = vad.lastBandSnrDb();
-    run.extra.push_back(
-        {float(bs[0]), float(bs[1]), float(bs[2]), float(bs[3]), float(vad.lastVoicing())});
+    run.extra.push_back({float(bs[0]), float(bs[1]), float(bs[2]), float(bs[3]),
+                         float(vad.lastVoicing()), float(vad.lastHighBandSnrDb())});
   }
   run.usPerFrame = cpu / double(frames.size());
   return run;
 }
 
-void printMetrics(const char* name, const Metrics& m, bool last) {
+std::string baseName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+void printMetrics(const char* name, const Metrics& m, const std::vector<int>& clipOf,
+                  const std::vector<std::string>& names, bool last) {
   std::printf(
       "    \"%s\": {\"frame_accuracy\": %.4f, \"frame_accuracy_strict\": %.4f, "
       "\"onset_delay_mean_ms\": %.1f, \"onset_delay_p50_ms\": %.1f, \"onset_delay_p90_ms\": %.1f, "
-      "\"onset_delay_max_ms\": "
+      "\"onset_delay_p95_ms\": %.1f, \"onset_delay_max_ms\": "
       "%.1f, \"onsets_over_60ms\": %d, \"onsets_missed\": %d, \"speech_segments\": %d, "
       "\"false_onsets_per_min\": %.2f, \"missed_speech_frames\": %.4f, "
       "\"false_speech_frames\": %.4f, \"tolerance_frames_speech\": %.4f, "
-      "\"us_per_frame\": %.2f}%s\n",
-      name, m.accuracy, m.strictAccuracy, m.onsetMeanMs, m.onsetP50Ms, m.onsetP90Ms, m.onsetMaxMs,
-      m.onsetsOver60, m.onsetsMissed, m.segments, m.falseOnsetsPerMin, m.missRate, m.falseRate,
-      m.toleranceUsed, m.usPerFrame, last ? "" : ",");
+      "\"us_per_frame\": %.2f,\n      \"slow_onsets\": [",
+      name, m.accuracy, m.strictAccuracy, m.onsetMeanMs, m.onsetP50Ms, m.onsetP90Ms, m.onsetP95Ms,
+      m.onsetMaxMs, m.onsetsOver60, m.onsetsMissed, m.segments, m.falseOnsetsPerMin, m.missRate,
+      m.falseRate, m.toleranceUsed, m.usPerFrame);
+  for (size_t k = 0; k < m.slow.size(); ++k) {
+    const SlowOnset& o = m.slow[k];
+    const int clip = clipOf[o.frame];
+    std::printf("%s{\"clip\": \"%s\", \"at_s\": %.2f, \"delay_ms\": %s, \"local_snr_db\": %.1f}",
+                k ? ", " : "", clip < 0 ? "-" : baseName(names[size_t(clip)]).c_str(),
+                double(o.frame) * kFrameMs / 1000,
+                o.delayMs < 0 ? "null" : std::to_string(int(o.delayMs)).c_str(), o.localSnrDb);
+  }
+  std::printf("]}%s\n", last ? "" : ",");
+}
+
+struct Result {
+  int rate;
+  std::string cond;
+  Metrics m;
+};
+
+/// The issue's targets (frame accuracy >= 0.95 at 20 dB, >= 0.90 at 10 dB; onset <= 60 ms), each
+/// checked per run, with the onset target read three ways: p90, p95 and every onset (max, and
+/// none missed). Which reading holds everywhere is printed, not assumed.
+void printTargets(const std::vector<Result>& results) {
+  constexpr double kOnsetMaxMs = 60;
+  bool accAll = true, p90All = true, p95All = true, everyAll = true;
+  std::printf(
+      "  \"targets\": {\"frame_accuracy_min_20db\": 0.95, \"frame_accuracy_min_10db\": 0.90, "
+      "\"onset_max_ms\": %.0f,\n    \"per_run\": {",
+      kOnsetMaxMs);
+  for (size_t i = 0; i < results.size(); ++i) {
+    const Result& r = results[i];
+    const bool tenDb = r.cond.find("10db") != std::string::npos;
+    const bool acc = r.m.accuracy >= (tenDb ? 0.90 : 0.95);
+    const bool p90 = r.m.onsetP90Ms <= kOnsetMaxMs;
+    const bool p95 = r.m.onsetP95Ms <= kOnsetMaxMs;
+    const bool every = r.m.onsetMaxMs <= kOnsetMaxMs && r.m.onsetsMissed == 0;
+    if (r.cond != "clean") accAll = accAll && acc;
+    p90All = p90All && p90;
+    p95All = p95All && p95;
+    everyAll = everyAll && every;
+    std::printf(
+        "%s\n      \"%dk_%s\": {\"frame_accuracy\": %s, \"onset_p90\": %s, \"onset_p95\": %s, "
+        "\"onset_every\": %s}",
+        i ? "," : "", r.rate / 1000, r.cond.c_str(), acc ? "true" : "false", p90 ? "true" : "false",
+        p95 ? "true" : "false", every ? "true" : "false");
+  }
+  auto b = [](bool v) { return v ? "true" : "false"; };
+  std::printf(
+      "},\n    \"frame_accuracy_met\": %s, \"onset_met_at_p90\": %s, \"onset_met_at_p95\": %s, "
+      "\"onset_met_for_every_onset\": %s,\n"
+      "    \"onset_reading\": \"delay from the labelled true onset (see labels) to the first VAD "
+      "speech frame; onset_p90/onset_p95 = that percentile of detected onsets <= 60 ms; "
+      "onset_every = every onset <= 60 ms and none missed. slow_onsets lists the others with the "
+      "clean speech's level over the noise in their first 40 ms (local_snr_db)\"}\n",
+      b(accAll), b(p90All), b(p95All), b(everyAll));
 }
 
 }  // namespace
@@ -436,26 +523,46 @@ int main(int argc, char** argv) {
   std::vector<float> faint(clean.size());
   for (auto& v : faint) v = gauss(rng) * 3.3f;
 
-  auto mixAt = [&](const std::vector<float>& noise, double snrDb) {
+  // Per-frame clean speech level, for the slow onsets' local SNR.
+  // The 8 kHz runs' local SNR is measured below kNarrowBandHz, as their labels are.
+  const std::vector<float> cleanNarrow = lowPass(clean);
+  std::vector<double> cleanDb(truth.size()), cleanDb8(truth.size());
+  for (size_t f = 0; f < truth.size(); ++f) {
+    cleanDb[f] = frameDb(clean.data() + f * kN, kN);
+    cleanDb8[f] = frameDb(cleanNarrow.data() + f * kN, kN);
+  }
+  struct Cond {
+    const char* name;
+    std::vector<float> mix;
+    std::vector<double> noiseDb;   ///< per-frame level of the scaled noise alone
+    std::vector<double> noiseDb8;  ///< the same below kNarrowBandHz
+  };
+  auto mixAt = [&](const char* name, const std::vector<float>& noise, double snrDb) {
     double np = 0;
     for (float v : noise) np += double(v) * v;
     np /= double(noise.size());
     const double target = 32768.0 * 32768.0 * std::pow(10.0, (kSpeechLevelDbov - snrDb) / 10);
     const double gain = std::sqrt(target / np);
-    std::vector<float> m(clean.size());
-    for (size_t i = 0; i < m.size(); ++i) m[i] = clean[i] + float(gain) * noise[i];
-    return m;
-  };
-  struct Cond {
-    const char* name;
-    std::vector<float> mix;
+    Cond c{name, std::vector<float>(clean.size()), std::vector<double>(truth.size()),
+           std::vector<double>(truth.size())};
+    std::vector<float> scaled(clean.size());
+    for (size_t i = 0; i < c.mix.size(); ++i) {
+      scaled[i] = float(gain) * noise[i];
+      c.mix[i] = clean[i] + scaled[i];
+    }
+    const std::vector<float> narrow = lowPass(scaled);
+    for (size_t f = 0; f < truth.size(); ++f) {
+      c.noiseDb[f] = frameDb(scaled.data() + f * kN, kN);
+      c.noiseDb8[f] = frameDb(narrow.data() + f * kN, kN);
+    }
+    return c;
   };
   std::vector<Cond> conds;
-  conds.push_back({"clean", mixAt(faint, 54)});
-  conds.push_back({"kitchen_20db", mixAt(kitchen, 20)});
-  conds.push_back({"kitchen_10db", mixAt(kitchen, 10)});
-  conds.push_back({"white_20db", mixAt(white, 20)});
-  conds.push_back({"white_10db", mixAt(white, 10)});
+  conds.push_back(mixAt("clean", faint, 54));
+  conds.push_back(mixAt("kitchen_20db", kitchen, 20));
+  conds.push_back(mixAt("kitchen_10db", kitchen, 10));
+  conds.push_back(mixAt("white_20db", white, 20));
+  conds.push_back(mixAt("white_10db", white, 10));
 
   std::printf(
       "{\n  \"frames\": %zu,\n  \"seconds\": %.1f,\n  \"speech_fraction_16k\": %.3f,\n"
@@ -477,36 +584,61 @@ int main(int argc, char** argv) {
       "speech runs touching no true speech, per minute of true silence\",\n",
       kSpeechLevelDbov, kLabelHighPassHz, kP56MarginDb, kAboveBackgroundDb, labelMinRun(),
       kBridgeFrames * kFrameMs, kLabelHighPassHz, kNarrowBandHz, kToleranceFrames * kFrameMs);
+  std::printf(
+      "  \"labels_rationale\": \"true onset = the first frame of the clean clip that ITU-T P.56 "
+      "would call active (its level reaches ASL - 15.9 dB, the standard's margin), measured on "
+      "the clean speech before noise is added so the label does not depend on the detector or "
+      "the noise; per-frame RMS instead of P.56's 30 ms envelope, so onsets are not moved later; "
+      "a start needs 40 ms over the threshold because a lone 20 ms click or lip smack would not "
+      "raise P.56's envelope either (BENCH_LABEL_MIN_RUN=1 counts it). At 10 dB SNR the noise is "
+      "at ASL - 10 dB, so a labelled start can lie up to 6 dB under the noise: slow_onsets shows "
+      "those starts with their local SNR\",\n");
   const char* dump = std::getenv("VAD_DUMP");
+  std::vector<Result> results;
   for (int rate : {16000, 8000}) {
     std::printf("  \"vad_%dk\": {\n", rate / 1000);
     for (size_t c = 0; c < conds.size(); ++c) {
       Run run = runVad(conds[c].mix, rate);
       const std::vector<bool>& labels = rate == 16000 ? truth : truth8;
       run.speaking.resize(labels.size(), false);
-      Metrics m = evaluate(labels, run.speaking);
+      Metrics m = evaluate(labels, run.speaking, rate == 16000 ? cleanDb : cleanDb8,
+                           rate == 16000 ? conds[c].noiseDb : conds[c].noiseDb8);
       m.usPerFrame = run.usPerFrame;
-      printMetrics(conds[c].name, m, c + 1 == conds.size());
+      printMetrics(conds[c].name, m, clipOf, names, c + 1 == conds.size());
+      results.push_back({rate, conds[c].name, m});
+      if (dump && rate == 16000) {  // the mix itself (16 kHz s16 raw), to try other detectors on
+        const std::string raw = std::string(dump) + "/" + conds[c].name + "_16k.s16";
+        if (FILE* f = std::fopen(raw.c_str(), "wb")) {
+          for (float v : conds[c].mix) {
+            const auto s = static_cast<int16_t>(std::lround(std::clamp(v, -32768.0f, 32767.0f)));
+            std::fwrite(&s, sizeof s, 1, f);
+          }
+          std::fclose(f);
+        }
+      }
       if (dump) {
         std::string path =
             std::string(dump) + "/" + conds[c].name + "_" + std::to_string(rate / 1000) + "k.csv";
         if (FILE* f = std::fopen(path.c_str(), "w")) {
           std::fprintf(
               f,
-              "frame,clip,truth,clean_db,mix_db,vad,speech_like,snr,floor,b0,b1,b2,b3,voicing\n");
+              "frame,clip,truth,clean_db,mix_db,vad,speech_like,snr,floor,b0,b1,b2,b3,voicing,"
+              "high\n");
           for (size_t i = 0; i < labels.size() && i < run.speechLike.size(); ++i)
-            std::fprintf(f, "%zu,%s,%d,%.1f,%.1f,%d,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.2f\n", i,
-                         clipOf[i] < 0 ? "-" : names[size_t(clipOf[i])].c_str(), int(labels[i]),
+            std::fprintf(f, "%zu,%s,%d,%.1f,%.1f,%d,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.2f,%.1f\n",
+                         i, clipOf[i] < 0 ? "-" : names[size_t(clipOf[i])].c_str(), int(labels[i]),
                          frameDb(clean.data() + i * kN, kN),
                          frameDb(conds[c].mix.data() + i * kN, kN), int(run.speaking[i]),
                          int(run.speechLike[i]), run.snr[i], run.floor[i], run.extra[i][0],
-                         run.extra[i][1], run.extra[i][2], run.extra[i][3], run.extra[i][4]);
+                         run.extra[i][1], run.extra[i][2], run.extra[i][3], run.extra[i][4],
+                         run.extra[i][5]);
           std::fclose(f);
         }
       }
     }
-    std::printf("  }%s\n", rate == 16000 ? "," : "");
+    std::printf("  },\n");
   }
+  printTargets(results);
   std::printf("}\n");
   return 0;
 }
