@@ -8,13 +8,16 @@
 
 #include <cctype>
 #include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 extern char** environ;
 
 namespace parley::test {
 
-WorkerProcess::WorkerProcess(std::vector<std::string> args, std::map<std::string, std::string> env) {
+WorkerProcess::WorkerProcess(std::vector<std::string> args,
+                             std::map<std::string, std::string> env) {
   int pipeFds[2];
   if (pipe(pipeFds) != 0) return;
   std::vector<std::string> envStrings;
@@ -164,10 +167,67 @@ HttpResult httpRequest(const std::string& method, const std::string& url, const 
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  r.rawHeaders = r.headers;
   for (char& ch : r.headers) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   curl_slist_free_all(list);
   curl_easy_cleanup(c);
   return r;
+}
+
+std::string HttpResult::header(const std::string& name) const {
+  std::string wanted = name + ":";
+  for (char& ch : wanted) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::istringstream in(rawHeaders);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string head = line.substr(0, wanted.size());
+    for (char& ch : head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (head != wanted) continue;
+    std::string v = line.substr(wanted.size());
+    while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+    while (!v.empty() && (v.back() == '\r' || v.back() == ' ')) v.pop_back();
+    return v;
+  }
+  return "";
+}
+
+std::string freshTempDir(const std::string& name) {
+  auto p = std::filesystem::temp_directory_path() /
+           ("parley-test-" + name + "-" + std::to_string(getpid()));
+  std::filesystem::remove_all(p);
+  std::filesystem::create_directories(p);
+  return p.string();
+}
+
+std::map<std::string, std::string> workerTestEnv(const std::string& name) {
+  return {{"PARLEY_HTTP_LISTEN", "127.0.0.1:0"},
+          {"PARLEY_DATA_DIR", freshTempDir(name) + "/data"},
+          {"PARLEY_WORKERS_THREADS", "2"},
+          {"PARLEY_TENANTS_DIR", std::string(PARLEY_SOURCE_DIR) + "/config/tenants"},
+          {"PARLEY_LOG_FORMAT", "json"}};
+}
+
+std::string loopbackUrl(int port, const std::string& path) {
+  return "http://127.0.0.1:" + std::to_string(port) + path;
+}
+
+HttpResult waitUntilReady(int port) {
+  HttpResult r;
+  for (int i = 0; i < 1200; ++i) {
+    r = httpRequest("GET", loopbackUrl(port, "/readyz"));
+    if (r.status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return r;
+}
+
+double metricValue(int port, const std::string& name) {
+  auto m = httpRequest("GET", loopbackUrl(port, "/metrics"));
+  std::istringstream in(m.body);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  return -1;
 }
 
 }  // namespace parley::test

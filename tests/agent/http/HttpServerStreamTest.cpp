@@ -2,10 +2,6 @@
 // plain TCP client on loopback: bytes arrive as they are written, keep-alives arrive on an
 // idle stream, the stream ends with end(), and writers notice clients that go away.
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "../RawHttpClient.hpp"
 #include "agent/http/HttpServer.hpp"
 #include "core/LoopThread.hpp"
 
@@ -70,81 +67,6 @@ class ServerOnLoop {
   bool closed_ = false;
 };
 
-/// A TCP client reading the raw HTTP/1.1 response.
-class RawClient {
- public:
-  explicit RawClient(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  }
-  ~RawClient() { closeNow(); }
-  void send(const std::string& s) {
-    REQUIRE(::write(fd_, s.data(), s.size()) == ssize_t(s.size()));
-  }
-  void get(const std::string& path) {
-    send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n");
-  }
-  /// Reads until `text` appears in what was received (or EOF / timeout). True if it appeared.
-  bool waitFor(const std::string& text, std::chrono::milliseconds timeout = 3000ms) {
-    const auto deadline = Clock::now() + timeout;
-    while (data_.find(text) == std::string::npos) {
-      if (eof_ || !readSome(deadline)) return false;
-    }
-    return true;
-  }
-  /// Reads until the server closes the connection; true if it did before the timeout.
-  bool waitEof(std::chrono::milliseconds timeout = 3000ms) {
-    const auto deadline = Clock::now() + timeout;
-    while (!eof_)
-      if (!readSome(deadline)) return eof_;
-    return true;
-  }
-  /// Reads whatever arrives during `d`.
-  void readFor(std::chrono::milliseconds d) {
-    const auto deadline = Clock::now() + d;
-    while (!eof_ && readSome(deadline)) {
-    }
-  }
-  size_t count(const std::string& text) const {
-    size_t n = 0;
-    for (size_t at = data_.find(text); at != std::string::npos; at = data_.find(text, at + 1)) ++n;
-    return n;
-  }
-  const std::string& data() const { return data_; }
-  /// The response body: what follows the header block.
-  std::string body() const {
-    auto at = data_.find("\r\n\r\n");
-    return at == std::string::npos ? "" : data_.substr(at + 4);
-  }
-  void closeNow() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  bool readSome(Clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-    char buf[8192];
-    ssize_t n = ::read(fd_, buf, sizeof buf);
-    if (n <= 0) {
-      eof_ = true;
-      return false;
-    }
-    data_.append(buf, static_cast<size_t>(n));
-    return true;
-  }
-  int fd_ = -1;
-  std::string data_;
-  bool eof_ = false;
-};
-
 std::string lower(std::string s) {
   for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return s;
@@ -190,7 +112,7 @@ TEST_CASE("a streamed response reaches the client as it is written and ends with
   });
   ServerOnLoop server(router);
 
-  RawClient c(server.port());
+  test::RawHttpClient c(server.port());
   c.get("/events");
   REQUIRE(c.waitFor("retry: 1000\n\n"));
   CHECK(c.data().rfind("HTTP/1.1 200", 0) == 0);
@@ -218,7 +140,7 @@ TEST_CASE("a streamed response reaches the client as it is written and ends with
   CHECK(worstMs < 500);
 
   // Plain responses still work while a stream is open.
-  RawClient plain(server.port());
+  test::RawHttpClient plain(server.port());
   plain.send("GET /plain HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(plain.waitFor("plain body"));
 
@@ -237,7 +159,7 @@ TEST_CASE("an idle stream gets keep-alive comments at its interval") {
   WriterSlot slot;
   addStreamRoute(router, "/idle", slot, 100);
   ServerOnLoop server(router);
-  RawClient c(server.port());
+  test::RawHttpClient c(server.port());
   c.get("/idle");
   REQUIRE(c.waitFor("retry: 1000"));
   c.readFor(650ms);
@@ -254,7 +176,7 @@ TEST_CASE("a writer turns closed when its client goes away or the server closes"
   addStreamRoute(router, "/b", b);
   ServerOnLoop server(router);
 
-  RawClient ca(server.port());
+  test::RawHttpClient ca(server.port());
   ca.get("/a");
   REQUIRE(ca.waitFor("retry:"));
   auto wa = a.wait();
@@ -268,7 +190,7 @@ TEST_CASE("a writer turns closed when its client goes away or the server closes"
   CHECK(noticed);
   CHECK(wa->closed());
 
-  RawClient cb(server.port());
+  test::RawHttpClient cb(server.port());
   cb.get("/b");
   REQUIRE(cb.waitFor("retry:"));
   auto wb = b.wait();
@@ -285,7 +207,7 @@ TEST_CASE("a client that does not read is cut off past the backlog bound") {
   WriterSlot slot;
   addStreamRoute(router, "/slow", slot);
   ServerOnLoop server(router);
-  RawClient c(server.port());
+  test::RawHttpClient c(server.port());
   c.get("/slow");
   REQUIRE(c.waitFor("retry:"));
   auto w = slot.wait();
@@ -311,7 +233,7 @@ TEST_CASE("streams take writes from many threads in order per thread") {
   WriterSlot slot;
   addStreamRoute(router, "/many", slot);
   ServerOnLoop server(router);
-  RawClient c(server.port());
+  test::RawHttpClient c(server.port());
   c.get("/many");
   REQUIRE(c.waitFor("retry:"));
   auto w = slot.wait();
