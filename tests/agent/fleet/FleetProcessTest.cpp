@@ -370,6 +370,8 @@ TEST_CASE("at max_sessions the worker refuses calls: /readyz 503 - WHIP 503 + Re
   CHECK(metrics.find("parley_max_sessions 0") != std::string::npos);
   CHECK(metrics.find("parley_load ") != std::string::npos);
   CHECK(metrics.find("parley_active_sessions 0") != std::string::npos);
+  CHECK(metrics.find("parley_availability_cache_lookups_total{result=\"hit\"} 0") !=
+        std::string::npos);
   w.signal(SIGTERM);
   CHECK(w.waitExit(15s) == 0);
   expectNoSecrets(w.allOutput());
