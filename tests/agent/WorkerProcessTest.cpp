@@ -19,37 +19,6 @@ namespace {
 
 const std::string kConfig = std::string(PARLEY_SOURCE_DIR) + "/config/parley.yaml";
 
-std::string tempDir(const std::string& name) {
-  auto p = std::filesystem::temp_directory_path() /
-           ("parley-test-" + name + "-" + std::to_string(getpid()));
-  std::filesystem::remove_all(p);
-  std::filesystem::create_directories(p);
-  return p.string();
-}
-
-std::map<std::string, std::string> baseEnv(const std::string& name) {
-  return {{"PARLEY_HTTP_LISTEN", "127.0.0.1:0"},
-          {"PARLEY_DATA_DIR", tempDir(name) + "/data"},
-          {"PARLEY_WORKERS_THREADS", "2"},
-          {"PARLEY_TENANTS_DIR", std::string(PARLEY_SOURCE_DIR) + "/config/tenants"},
-          {"PARLEY_LOG_FORMAT", "json"}};
-}
-
-std::string url(int port, const std::string& path) {
-  return "http://127.0.0.1:" + std::to_string(port) + path;
-}
-
-// /readyz turns 200 once the local speech engines have loaded their models.
-HttpResult waitReadyz(int port) {
-  HttpResult r;
-  for (int i = 0; i < 1200; ++i) {
-    r = httpRequest("GET", url(port, "/readyz"));
-    if (r.status == 200) break;
-    std::this_thread::sleep_for(50ms);
-  }
-  return r;
-}
-
 // Sends raw bytes on a TCP connection and returns whatever comes back before close/timeout.
 std::string rawExchange(int port, const std::string& bytes) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -84,23 +53,24 @@ TEST_CASE("parley --version and help") {
 }
 
 TEST_CASE("the worker serves /healthz, /readyz and /metrics") {
-  WorkerProcess w({"worker", "--config", kConfig}, baseEnv("endpoints"));
+  WorkerProcess w({"worker", "--config", kConfig}, workerTestEnv("endpoints"));
   auto port = w.waitReady();
   REQUIRE_MESSAGE(port, w.allOutput());
 
-  auto health = httpRequest("GET", url(*port, "/healthz"));
+  auto health = httpRequest("GET", loopbackUrl(*port, "/healthz"));
   CHECK(health.status == 200);
   CHECK(health.body == R"({"status":"ok"})");
 
-  auto ready = waitReadyz(*port);
+  auto ready = waitUntilReady(*port);
   CHECK(ready.status == 200);
   CHECK(ready.body.find("\"status\":\"ready\"") != std::string::npos);
 
-  auto metrics = httpRequest("GET", url(*port, "/metrics"));
+  auto metrics = httpRequest("GET", loopbackUrl(*port, "/metrics"));
   CHECK(metrics.status == 200);
   CHECK(metrics.headers.find("text/plain; version=0.0.4") != std::string::npos);
   // Every line is a comment or `name{labels} value` (Prometheus text format 0.0.4).
-  std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? (-?[0-9.eE+-]+|\+Inf|-Inf|NaN)$)");
+  std::regex sample(
+      R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? (-?[0-9.eE+-]+|\+Inf|-Inf|NaN)$)");
   std::istringstream lines(metrics.body);
   std::string line;
   int samples = 0;
@@ -110,14 +80,14 @@ TEST_CASE("the worker serves /healthz, /readyz and /metrics") {
     ++samples;
   }
   CHECK(samples > 10);
-  for (const char* name : {"parley_build_info{version=\"0.1.0\"} 1", "process_cpu_seconds_total ",
-                           "process_resident_memory_bytes ", "process_open_fds ",
-                           "parley_loop_lag_seconds_bucket{loop=\"media-0\"",
-                           "parley_loop_lag_seconds_bucket{loop=\"control\"",
-                           "parley_active_sessions 0"})
+  for (const char* name :
+       {"parley_build_info{version=\"0.1.0\"} 1", "process_cpu_seconds_total ",
+        "process_resident_memory_bytes ", "process_open_fds ",
+        "parley_loop_lag_seconds_bucket{loop=\"media-0\"",
+        "parley_loop_lag_seconds_bucket{loop=\"control\"", "parley_active_sessions 0"})
     CHECK_MESSAGE(metrics.body.find(name) != std::string::npos, name);
 
-  auto head = httpRequest("HEAD", url(*port, "/healthz"));
+  auto head = httpRequest("HEAD", loopbackUrl(*port, "/healthz"));
   CHECK(head.status == 200);
   CHECK(head.body.empty());
 
@@ -126,30 +96,30 @@ TEST_CASE("the worker serves /healthz, /readyz and /metrics") {
 }
 
 TEST_CASE("bad requests get clear statuses and never crash the worker") {
-  auto env = baseEnv("bad");
+  auto env = workerTestEnv("bad");
   env["PARLEY_HTTP_MAX_BODY_BYTES"] = "4096";
   WorkerProcess w({"worker", "--config", kConfig}, env);
   auto port = w.waitReady();
   REQUIRE_MESSAGE(port, w.allOutput());
 
-  auto notFound = httpRequest("GET", url(*port, "/nope"));
+  auto notFound = httpRequest("GET", loopbackUrl(*port, "/nope"));
   CHECK(notFound.status == 404);
   CHECK(notFound.body.find("\"status\":404") != std::string::npos);
 
-  auto wrongMethod = httpRequest("POST", url(*port, "/healthz"), "{}",
-                                 {"Content-Type: application/json"});
+  auto wrongMethod =
+      httpRequest("POST", loopbackUrl(*port, "/healthz"), "{}", {"Content-Type: application/json"});
   CHECK(wrongMethod.status == 405);
   CHECK(wrongMethod.headers.find("allow: get") != std::string::npos);
 
-  auto del = httpRequest("DELETE", url(*port, "/metrics"));
+  auto del = httpRequest("DELETE", loopbackUrl(*port, "/metrics"));
   CHECK(del.status == 405);
 
-  auto tooLarge = httpRequest("POST", url(*port, "/healthz"), std::string(100 * 1024, 'x'),
+  auto tooLarge = httpRequest("POST", loopbackUrl(*port, "/healthz"), std::string(100 * 1024, 'x'),
                               {"Content-Type: application/octet-stream"});
   CHECK(tooLarge.status == 413);
 
   // Headers beyond http.max_header_bytes: refused (431) or the connection is closed.
-  auto hugeHeader = httpRequest("GET", url(*port, "/healthz"), {},
+  auto hugeHeader = httpRequest("GET", loopbackUrl(*port, "/healthz"), {},
                                 {"X-Junk: " + std::string(20 * 1024, 'a')});
   CHECK((hugeHeader.status == 431 || hugeHeader.status == 0 || hugeHeader.status == 400));
 
@@ -157,43 +127,43 @@ TEST_CASE("bad requests get clear statuses and never crash the worker") {
   rawExchange(*port, "GARBAGE\r\n\r\n");
   rawExchange(*port, "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Le");
   rawExchange(*port, std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11));
-  std::string lying = "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n" +
-                      std::string(5000, 'y');
+  std::string lying =
+      "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n" + std::string(5000, 'y');
   rawExchange(*port, lying);
 
   CHECK(w.running());
-  CHECK(httpRequest("GET", url(*port, "/healthz")).status == 200);
-  auto metrics = httpRequest("GET", url(*port, "/metrics"));
+  CHECK(httpRequest("GET", loopbackUrl(*port, "/healthz")).status == 200);
+  auto metrics = httpRequest("GET", loopbackUrl(*port, "/metrics"));
   CHECK(metrics.body.find("parley_http_requests_total{code=\"4xx\"}") != std::string::npos);
   w.signal(SIGTERM);
   CHECK(w.waitExit(10s) == 0);
 }
 
 TEST_CASE("SIGTERM drains: /readyz flips to 503 first, then exit 0") {
-  auto env = baseEnv("drain");
+  auto env = workerTestEnv("drain");
   env["PARLEY_DRAIN_GRACE_S"] = "1.5";
   env["PARLEY_DRAIN_TIMEOUT_S"] = "5";
   WorkerProcess w({"worker", "--config", kConfig}, env);
   auto port = w.waitReady();
   REQUIRE_MESSAGE(port, w.allOutput());
-  CHECK(waitReadyz(*port).status == 200);
+  CHECK(waitUntilReady(*port).status == 200);
   w.signal(SIGTERM);
   HttpResult r;
   for (int i = 0; i < 100; ++i) {
-    r = httpRequest("GET", url(*port, "/readyz"));
+    r = httpRequest("GET", loopbackUrl(*port, "/readyz"));
     if (r.status == 503) break;
     std::this_thread::sleep_for(10ms);
   }
   CHECK(r.status == 503);
   CHECK(r.body.find("\"status\":\"draining\"") != std::string::npos);
   CHECK(r.headers.find("retry-after") != std::string::npos);
-  CHECK(httpRequest("GET", url(*port, "/healthz")).status == 200);  // alive while draining
+  CHECK(httpRequest("GET", loopbackUrl(*port, "/healthz")).status == 200);  // alive while draining
   CHECK(w.waitExit(10s) == 0);
   CHECK(w.allOutput().find("\"msg\":\"stopped\"") != std::string::npos);
 }
 
 TEST_CASE("a second signal stops at once") {
-  auto env = baseEnv("second");
+  auto env = workerTestEnv("second");
   env["PARLEY_DRAIN_GRACE_S"] = "60";
   WorkerProcess w({"worker", "--config", kConfig}, env);
   REQUIRE_MESSAGE(w.waitReady(), w.allOutput());
@@ -205,7 +175,7 @@ TEST_CASE("a second signal stops at once") {
 }
 
 TEST_CASE("config errors exit 2 naming the key and the line") {
-  auto dir = tempDir("config");
+  auto dir = freshTempDir("config");
   std::ofstream(dir + "/bad.yaml") << "http:\n  lisen: 127.0.0.1:0\n";
   WorkerProcess unknown({"worker", "--config", dir + "/bad.yaml"}, {});
   CHECK(unknown.waitExit(5s) == 2);
@@ -214,7 +184,8 @@ TEST_CASE("config errors exit 2 naming the key and the line") {
   std::ofstream(dir + "/type.yaml") << "workers:\n  threads: lots\n";
   WorkerProcess type({"worker", "--config", dir + "/type.yaml"}, {});
   CHECK(type.waitExit(5s) == 2);
-  CHECK(type.allOutput().find("type.yaml:2: workers.threads: must be an integer") != std::string::npos);
+  CHECK(type.allOutput().find("type.yaml:2: workers.threads: must be an integer") !=
+        std::string::npos);
 
   WorkerProcess range({"worker", "--config", kConfig}, {{"PARLEY_DRAIN_TIMEOUT_S", "-5"}});
   CHECK(range.waitExit(5s) == 2);
@@ -226,10 +197,10 @@ TEST_CASE("config errors exit 2 naming the key and the line") {
 }
 
 TEST_CASE("a port already in use is a clear start failure (exit 1)") {
-  WorkerProcess first({"worker", "--config", kConfig}, baseEnv("port1"));
+  WorkerProcess first({"worker", "--config", kConfig}, workerTestEnv("port1"));
   auto port = first.waitReady();
   REQUIRE_MESSAGE(port, first.allOutput());
-  auto env = baseEnv("port2");
+  auto env = workerTestEnv("port2");
   env["PARLEY_HTTP_LISTEN"] = "127.0.0.1:" + std::to_string(*port);
   WorkerProcess second({"worker", "--config", kConfig}, env);
   CHECK(second.waitExit(10s) == 1);
