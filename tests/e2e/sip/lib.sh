@@ -38,6 +38,29 @@ free_port() {
   python3 -c 'import socket,sys;s=socket.socket(socket.AF_INET,getattr(socket,sys.argv[1]));s.bind(("127.0.0.1",0));print(s.getsockname()[1])' "${1:-SOCK_DGRAM}"
 }
 
+# free_udp_run N: the first of N consecutive free UDP ports, starting at an even one (sipp's -mp
+# takes mp for audio RTP, mp+1 RTCP, mp+2 and mp+3 for video, and fails if any is taken).
+free_udp_run() {
+  python3 -c '
+import random, socket, sys
+n = int(sys.argv[1])
+while True:
+    base = random.randrange(20000, 60000, 2)
+    held = []
+    try:
+        for p in range(base, base + n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            held.append(s)
+            s.bind(("127.0.0.1", p))
+        print(base)
+        break
+    except OSError:
+        pass
+    finally:
+        for s in held: s.close()
+' "${1:-4}"
+}
+
 # free_port_both: a port free for UDP and TCP at once (SIP listens on both).
 free_port_both() {
   python3 -c '
@@ -135,12 +158,22 @@ stop_worker() {
 # which must pass. Output in $WORK/sipp-<scenario>.{out,err}.
 sipp_ok() {
   local scenario=$1 service=$2; shift 2
-  local mp name; mp=$(( $(free_port SOCK_DGRAM) & ~1 )); name=$(basename "$scenario")
-  timeout 60 sipp "127.0.0.1:$SIP_PORT" -sf "$scenario" -s "$service" -i "${SIPP_IP:-127.0.0.1}" \
-    -mi 127.0.0.1 -mp "$mp" -m 1 -l 1 -nostdin -timeout 40s -timeout_error \
-    -trace_err -error_file "$WORK/sipp-$name.err" "$@" > "$WORK/sipp-$name.out" 2>&1 ||
-    { tail -20 "$WORK/sipp-$name.err" 2>/dev/null; fail "sipp $name ($service)"; }
-  echo "ok: $name $service"
+  local mp name attempt; name=$(basename "$scenario")
+  # A port found free can be taken by another process before sipp binds it (parallel tests):
+  # that one error (nothing reached the worker) gets one more try on other ports.
+  for attempt in 1 2; do
+    mp=$(free_udp_run 4)
+    rm -f "$WORK/sipp-$name.err"
+    timeout 60 sipp "127.0.0.1:$SIP_PORT" -sf "$scenario" -s "$service" -i "${SIPP_IP:-127.0.0.1}" \
+      -mi 127.0.0.1 -mp "$mp" -m 1 -l 1 -nostdin -timeout 40s -timeout_error \
+      -trace_err -error_file "$WORK/sipp-$name.err" "$@" > "$WORK/sipp-$name.out" 2>&1 && {
+      echo "ok: $name $service"; return 0; }
+    grep -q "Unable to bind .*errno = 98" "$WORK/sipp-$name.err" "$WORK/sipp-$name.out" 2>/dev/null ||
+      break
+    echo "sipp $name: a media port was taken meanwhile; again on other ports"
+  done
+  tail -20 "$WORK/sipp-$name.err" 2>/dev/null
+  fail "sipp $name ($service)"
 }
 
 # with_status TEMPLATE STATUS: the scenario with @STATUS@ replaced; prints the generated path.

@@ -22,7 +22,7 @@ API="http://127.0.0.1:$HTTP_PORT"
 
 # trunk SCENARIO: sipp as the trunk (UAS) for one call, in the background.
 trunk() {
-  local mp; mp=$(( $(free_port SOCK_DGRAM) & ~1 ))
+  local mp; mp=$(free_udp_run 4)
   sipp -sf "$FIX/$1" -p "$TRUNK_PORT" -i 127.0.0.1 -mi 127.0.0.1 -mp "$mp" -m 1 -nostdin \
     -timeout 60s -timeout_error -trace_err -error_file "$WORK/sipp-$1.err" \
     > "$WORK/sipp-$1.out" 2>&1 &
