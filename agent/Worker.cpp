@@ -17,17 +17,17 @@
 #include "agent/admission/LoadSampler.hpp"
 #include "agent/fleet/FleetServices.hpp"
 #include "agent/http/HttpServer.hpp"
-#include "dialog/local/LocalProviders.hpp"
-#include "dialog/net/CurlMulti.hpp"
-#include "dialog/net/WsClientContext.hpp"
-#include "media/Pacer.hpp"
-#include "tools/TenantLoader.hpp"
 #include "core/Error.hpp"
 #include "core/Log.hpp"
 #include "core/LoopThread.hpp"
 #include "core/ProcessStats.hpp"
 #include "core/Signal.hpp"
 #include "core/Timer.hpp"
+#include "dialog/local/LocalProviders.hpp"
+#include "dialog/net/CurlMulti.hpp"
+#include "dialog/net/WsClientContext.hpp"
+#include "media/Pacer.hpp"
+#include "tools/TenantLoader.hpp"
 
 namespace parley::agent {
 
@@ -62,6 +62,10 @@ struct Worker::Impl {
   void beginDrain();
   void checkDrain();
   void shutdown(const char* why);
+  /// After the control loop has stopped: the second half of the libwebsockets teardown (its
+  /// handles closed during the last loop run, so the server object may go now), then closes
+  /// whatever else is left and releases the loop.
+  void releaseControlLoop();
   void startMediaLoops();
   void startLocalProviders();
   void stopMediaLoops();
@@ -76,8 +80,8 @@ void Worker::Impl::startMediaLoops() {
     MediaLoop* l = loop.get();
     loop->thread->post([l, &done] {
       uv_loop_t* uv = l->thread->loop();
-      l->pacer = std::make_unique<media::Pacer>(uv, core::SystemClock::instance(),
-                                                l->thread->name());
+      l->pacer =
+          std::make_unique<media::Pacer>(uv, core::SystemClock::instance(), l->thread->name());
       l->ws = std::make_unique<dialog::WsClientContext>(uv);
       l->http = std::make_unique<dialog::CurlMulti>(uv);
       done.set_value();
@@ -184,6 +188,18 @@ void Worker::Impl::checkDrain() {
   }
 }
 
+void Worker::Impl::releaseControlLoop() {
+  http.reset();
+  uv_walk(
+      &controlLoop,
+      [](uv_handle_t* h, void*) {
+        if (!uv_is_closing(h)) uv_close(h, nullptr);
+      },
+      nullptr);
+  uv_run(&controlLoop, UV_RUN_DEFAULT);
+  uv_loop_close(&controlLoop);
+}
+
 void Worker::Impl::shutdown(const char* why) {
   state = State::Stopping;
   log.info("stopping ({})", why);
@@ -213,9 +229,9 @@ int Worker::run() {
   std::error_code ec;
   std::filesystem::create_directories(w.settings.dataDir, ec);
   if (ec || !std::filesystem::is_directory(w.settings.dataDir))
-    throw core::SystemError("data_dir " + w.settings.dataDir.string() +
-                                " cannot be created: " + ec.message(),
-                            ec.value());
+    throw core::SystemError(
+        "data_dir " + w.settings.dataDir.string() + " cannot be created: " + ec.message(),
+        ec.value());
 
   auto& metrics = core::MetricsRegistry::global();
   core::registerProcessMetrics();
@@ -228,7 +244,8 @@ int Worker::run() {
 
   // Tenants first: a broken tenant file is a config error (exit 2) before anything starts.
   w.tenants = tools::TenantDirectory::loadDir(w.settings.tenantsDir);
-  metrics.gauge("parley_tenants", "Tenants loaded").set(static_cast<double>(w.tenants.all().size()));
+  metrics.gauge("parley_tenants", "Tenants loaded")
+      .set(static_cast<double>(w.tenants.all().size()));
 
   w.fleet = std::make_unique<FleetServices>(w.settings, w.router, w.sessions, w.tenants, metrics);
   w.startMediaLoops();
@@ -239,14 +256,12 @@ int Worker::run() {
   w.context->setAvailabilityCache(w.fleet->availabilityCache());
   w.startLocalProviders();
 
-  addOpsRoutes(w.router, w.readiness, metrics,
-               [&w] { w.context->admission().refreshReadiness(); });
+  addOpsRoutes(w.router, w.readiness, metrics, [&w] { w.context->admission().refreshReadiness(); });
   w.controlLag = std::make_unique<core::LoopLagProbe>(
       &w.controlLoop,
-      metrics.histogram("parley_loop_lag_seconds",
-                        "How late the event loop ran a periodic timer (seconds)",
-                        {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1},
-                        {{"loop", "control"}}));
+      metrics.histogram(
+          "parley_loop_lag_seconds", "How late the event loop ran a periodic timer (seconds)",
+          {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1}, {{"loop", "control"}}));
   w.loadSampler = std::make_unique<LoadSampler>(&w.controlLoop, w.context->admission(), [&w] {
     // The lag histograms the loops' LoopLagProbes fill (same name and labels → same series).
     auto& m = core::MetricsRegistry::global();
@@ -267,17 +282,13 @@ int Worker::run() {
         w.router);
     w.subsystems = makeSubsystems(*w.context);
   } catch (...) {
-    for (auto it = w.subsystems.rbegin(); it != w.subsystems.rend(); ++it) (*it)->stop();
-    w.subsystems.clear();
-    w.http.reset();
-    w.loadSampler.reset();
-    w.controlLag.reset();
-    if (w.localStarter.joinable()) w.localStarter.join();
-    if (w.local) w.local->stop();
-    w.stopMediaLoops();
-    w.fleet->stop();
+    // A subsystem refused its configuration (e.g. a trunk's password_env unset): stop what runs
+    // the way a normal stop does — destroying the HTTP server before its libwebsockets handles
+    // have closed in a loop run made the next uv_run call freed memory (SIGSEGV) — then let
+    // the caller report the error (exit 2).
+    w.shutdown("startup failed");
     uv_run(&w.controlLoop, UV_RUN_DEFAULT);
-    uv_loop_close(&w.controlLoop);
+    w.releaseControlLoop();
     throw;
   }
   w.readiness.set("http", true);
@@ -287,7 +298,8 @@ int Worker::run() {
     if (ip == "0.0.0.0" || ip == "[::]") ip = "127.0.0.1";
     w.fleet->startFleet("http://" + ip + ":" + std::to_string(bound.port()), *w.context);
   }
-  w.sigterm = std::make_unique<core::Signal>(&w.controlLoop, SIGTERM, [&w](int s) { w.onSignal(s); });
+  w.sigterm =
+      std::make_unique<core::Signal>(&w.controlLoop, SIGTERM, [&w](int s) { w.onSignal(s); });
   w.sigint = std::make_unique<core::Signal>(&w.controlLoop, SIGINT, [&w](int s) { w.onSignal(s); });
 
   auto startupMs = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -300,13 +312,7 @@ int Worker::run() {
                {"version", kVersion}});
 
   uv_run(&w.controlLoop, UV_RUN_DEFAULT);
-  // Close anything that is left (libwebsockets' own handles), then release the loop.
-  w.http.reset();  // second half of the libwebsockets teardown, now that its handles closed
-  uv_walk(
-      &w.controlLoop, [](uv_handle_t* h, void*) { if (!uv_is_closing(h)) uv_close(h, nullptr); },
-      nullptr);
-  uv_run(&w.controlLoop, UV_RUN_DEFAULT);
-  uv_loop_close(&w.controlLoop);
+  w.releaseControlLoop();
   w.log.info("stopped");
   return w.exitCode;
 }

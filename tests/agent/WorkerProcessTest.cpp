@@ -196,6 +196,24 @@ TEST_CASE("config errors exit 2 naming the key and the line") {
   CHECK(missing.waitExit(5s) == 2);
 }
 
+TEST_CASE("a subsystem's config error after the HTTP server started exits 2, no crash") {
+  // The SIP trunks file is read when the SIP subsystem starts, after the HTTP server and the
+  // media loops: its error must unwind them cleanly (this once ended in SIGSEGV).
+  auto dir = freshTempDir("subsystem-config-trunks");
+  std::ofstream(dir + "/trunks.yaml")
+      << "trunks:\n  - name: pbx\n    inbound:\n      allow: [\"127.0.0.1/32\"]\n"
+         "      digest: {username: office, password_env: PARLEY_TEST_UNSET_TRUNK_PASSWORD}\n";
+  auto env = workerTestEnv("subsystem-config");
+  env["PARLEY_SIP_ENABLED"] = "true";
+  env["PARLEY_SIP_LISTEN"] = "127.0.0.1:0";
+  env["PARLEY_SIP_TRUNKS_FILE"] = dir + "/trunks.yaml";
+  WorkerProcess w({"worker", "--config", kConfig}, env);
+  CHECK(w.waitExit(20s) == 2);
+  CHECK_MESSAGE(
+      w.allOutput().find("PARLEY_TEST_UNSET_TRUNK_PASSWORD is not set") != std::string::npos,
+      w.allOutput());
+}
+
 TEST_CASE("a port already in use is a clear start failure (exit 1)") {
   WorkerProcess first({"worker", "--config", kConfig}, workerTestEnv("port1"));
   auto port = first.waitReady();
