@@ -100,7 +100,15 @@ TEST_CASE("availability cache across two workers: B's booking leaves A's cache a
 
   b.check();
   auto booked = b.book(taken, "tc-1");
+  auto bookedAt = std::chrono::steady_clock::now();
   REQUIRE_FALSE(booked.contains("error"));
+  // Spin (not sleep) for the message, to report how long the fleet took to hear of it.
+  while (a.received() == 0 && std::chrono::steady_clock::now() - bookedAt < 1s) {
+  }
+  MESSAGE("invalidation reached worker A " << std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  std::chrono::steady_clock::now() - bookedAt)
+                                                  .count()
+                                           << " us after B's booking returned");
   REQUIRE(waitFor([&] { return a.received() == 1; }));
   auto after = a.check();
   CHECK_FALSE(offers(after, taken));
