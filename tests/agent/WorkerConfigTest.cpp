@@ -5,16 +5,13 @@
 
 #include "agent/WorkerConfig.hpp"
 #include "core/Error.hpp"
+#include "tests/agent/TestEnv.hpp"
 
 using namespace parley;
 
 namespace {
 core::EnvLookup env(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& n) -> std::optional<std::string> {
-    auto it = vars.find(n);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
+  return test::mapEnv(std::move(vars));
 }
 const std::filesystem::path kShipped = std::filesystem::path(PARLEY_SOURCE_DIR) / "config/parley.yaml";
 }  // namespace

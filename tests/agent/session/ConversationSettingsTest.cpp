@@ -10,18 +10,13 @@
 
 #include "agent/WorkerConfig.hpp"
 #include "core/Error.hpp"
+#include "tests/agent/TestEnv.hpp"
 
 using namespace parley;
 
 namespace {
 
-core::EnvLookup env(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& n) -> std::optional<std::string> {
-    auto it = vars.find(n);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using test::mapEnv;
 
 /// A config file holding `yaml`, removed when the object dies.
 struct TempConfig {
@@ -39,7 +34,7 @@ struct TempConfig {
 std::string errorOf(const std::string& yaml) {
   TempConfig f(yaml);
   try {
-    agent::loadWorkerSettings(f.path, env({}));
+    agent::loadWorkerSettings(f.path, mapEnv({}));
   } catch (const core::ConfigError& e) {
     return e.what();
   }
@@ -50,7 +45,7 @@ std::string errorOf(const std::string& yaml) {
 
 TEST_CASE("conversation settings: the shipped file gives the built-in defaults") {
   auto s = agent::loadWorkerSettings(
-      std::filesystem::path(PARLEY_SOURCE_DIR) / "config/parley.yaml", env({}));
+      std::filesystem::path(PARLEY_SOURCE_DIR) / "config/parley.yaml", mapEnv({}));
   const dialog::ConversationConfig d;
   const auto& c = s.conversation;
   CHECK(c.minEndpointingDelayMs == d.minEndpointingDelayMs);
@@ -70,7 +65,7 @@ TEST_CASE("conversation settings: the shipped file gives the built-in defaults")
   CHECK(c.preemptiveGeneration == d.preemptiveGeneration);
   CHECK(c.echoGuardDb == d.echoGuardDb);
   // And without any file.
-  auto none = agent::loadWorkerSettings(std::nullopt, env({}));
+  auto none = agent::loadWorkerSettings(std::nullopt, mapEnv({}));
   CHECK(none.conversation.minEndpointingDelayMs == 500);
   CHECK(none.conversation.backchannels == d.backchannels);
 }
@@ -94,7 +89,7 @@ conversation:
   preemptive_generation: true
   echo_guard_db: 9
 )");
-  auto c = agent::loadWorkerSettings(f.path, env({})).conversation;
+  auto c = agent::loadWorkerSettings(f.path, mapEnv({})).conversation;
   CHECK(c.minEndpointingDelayMs == 800);
   CHECK(c.maxEndpointingDelayMs == 4000);
   CHECK(c.minInterruptionDurationMs == 450);
@@ -110,10 +105,10 @@ conversation:
   CHECK(c.maxHistoryTurns == 8);
   CHECK(c.preemptiveGeneration);
   CHECK(c.echoGuardDb == 9);
-  auto e =
-      agent::loadWorkerSettings(f.path, env({{"PARLEY_CONVERSATION_PREEMPTIVE_GENERATION", "false"},
+  auto e = agent::loadWorkerSettings(f.path,
+                                     mapEnv({{"PARLEY_CONVERSATION_PREEMPTIVE_GENERATION", "false"},
                                              {"PARLEY_CONVERSATION_MIN_ENDPOINTING_DELAY", "0.3"}}))
-          .conversation;
+               .conversation;
   CHECK_FALSE(e.preemptiveGeneration);
   CHECK(e.minEndpointingDelayMs == 300);
 }
