@@ -97,16 +97,9 @@ const std::vector<mfcc_t>& primedMeans(ps_decoder_t* ps, int sourceRate) {
   // estimate starts from the model's -cmninit; the decoder's own means are put back after.
   cmn_t* cmn = ps_get_feat(ps)->cmn_struct;
   std::vector<mfcc_t> saved(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
-  // Only the front end's means matter here: a one-word keyphrase search decodes the sentence
-  // for a fraction of the n-gram search's CPU (measured: a first decoder 6.0 → 1.0 s CPU).
-  const char* current = ps_get_search(ps);
-  std::string search = current ? current : "";
-  if (ps_set_keyphrase(ps, "parley-prime", "hello") < 0 || ps_set_search(ps, "parley-prime") < 0)
-    throw std::runtime_error("pocketsphinx: cannot set up the priming search");
   ps_start_utt(ps);
   ps_process_raw(ps, pcm.data(), pcm.size(), FALSE, FALSE);
   ps_end_utt(ps);
-  if (!search.empty()) ps_set_search(ps, search.c_str());
   auto& m = means[sourceRate];
   m.assign(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
   cmn_live_set(cmn, saved.data());
