@@ -1,7 +1,5 @@
 #include "dialog/local/stt/LocalSttService.hpp"
 
-#include <cmath>
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -52,7 +50,7 @@ struct StreamParams {
   int endpointingMs = 10;  ///< Deepgram's default; < 0 = disabled
   int utteranceEndMs = 0;
   bool vadEvents = false;
-  std::vector<DomainKeyword> keywords;
+  std::vector<std::string> keywords;
 };
 
 std::variant<StreamParams, std::string> parseParams(const LocalRequest& req) {
@@ -84,24 +82,10 @@ std::variant<StreamParams, std::string> parseParams(const LocalRequest& req) {
       return "utterance_end_ms must be 0-60000";
   }
   p.vadEvents = truthy(req.arg("vad_events"));
-  // keywords=<word>[:<boost>] (Nova-2 keyword boosting) and keyterm=<phrase> (Nova-3).
   for (const auto& [k, v] : req.args)
     if ((k == "keywords" || k == "keyterm") && !v.empty()) {
-      DomainKeyword kw;
-      size_t colon = v.rfind(':');
-      kw.phrase = v.substr(0, colon);
-      if (k == "keywords" && colon != std::string::npos) {
-        std::string b = v.substr(colon + 1);
-        char* end = nullptr;
-        kw.boost = std::strtod(b.c_str(), &end);
-        if (b.empty() || *end != '\0' || !std::isfinite(kw.boost))
-          return "DATA-0000: keyword boost '" + b + "' is not a number (keywords=word:boost)";
-      } else {
-        kw.phrase = v;
-      }
-      if (spokenWords(kw.phrase).empty())
-        return "DATA-0000: keyword '" + kw.phrase + "' has no letters";
-      p.keywords.push_back(std::move(kw));
+      std::string w = v.substr(0, v.find(':'));
+      p.keywords.push_back(w);
     }
   return p;
 }
@@ -126,7 +110,6 @@ class SttSession final : public WsSession {
         requestId_(requestId()) {
     if (params_.sampleRate != 16000)
       up_ = std::make_unique<media::Resampler>(params_.sampleRate, 16000);
-    decoder_->reset(params_.sampleRate);  // the cepstral means primed for this band
     decoder_->start();
     restartIdle();
   }
@@ -388,8 +371,6 @@ std::variant<std::unique_ptr<WsSession>, LocalReject> LocalSttService::onUpgrade
         throw;
       }
     }
-  } catch (const std::invalid_argument& e) {
-    return LocalReject{400, {{"dg-error", e.what()}}, std::string("DATA-0000: ") + e.what()};
   } catch (const std::exception& e) {
     log().warn("cannot start a decoder: {}", e.what());
     return LocalReject{500, {}, std::string("local STT could not start a decoder: ") + e.what()};

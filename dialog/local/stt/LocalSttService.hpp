@@ -14,12 +14,8 @@
 //    concurrency limit); a stream that still gets past it is closed with 1011 and that reason;
 //  * no audio or message for kIdleTimeoutMs → close 1011 "NET-0001" as Deepgram does;
 //  * unsupported or unknown query parameters → close 1008 "DATA-0000"/"unknown parameter".
-// Keywords (keywords=<word>[:<boost>], keyterm=<phrase>) are added to the stream's domain model
-// in booking contexts, more of them the higher the boost (the local twin of keyword boosting);
-// words the dictionary lacks get flite's letter-to-sound pronunciation. A stream with keywords
-// gets its own decoder (about a second to load, on the loop thread) within the same bound, and
-// that decoder is dropped at the end, so no other stream ever hears its keywords. A boost that
-// is not a number, or a keyword without letters, is refused with 400 "DATA-0000".
+// Keywords are added to the stream's domain model (the local twin of keyword boosting); a
+// stream with keywords gets its own decoder instead of a pooled one, within the same bound.
 #include <memory>
 #include <string>
 

@@ -15,15 +15,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <mutex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 
-#include "dialog/local/stt/BandDetector.hpp"
 #include "dialog/local/stt/DomainLanguageModel.hpp"
-#include "dialog/local/stt/Pronunciation.hpp"
 #include "dialog/local/tts/Synthesizer.hpp"
 #include "media/Resampler.hpp"
 
@@ -34,8 +30,6 @@
 namespace parley::dialog::local {
 namespace {
 
-/// Audio a 16 kHz stream holds back at most while its band is not known: 1.5 s.
-constexpr size_t kMaxBandWaitSamples = 24000;
 /// pocketsphinx's frame rate (-frate default): 100 frames per second.
 constexpr double kFramesPerSecond = 100.0;
 
@@ -60,53 +54,12 @@ std::string SphinxModel::defaultModelDir() {
 struct SphinxDecoder::Impl {
   cmd_ln_t* config = nullptr;
   ps_decoder_t* ps = nullptr;
-  bool detecting = false;        ///< a 16 kHz stream whose band is not known yet
-  BandDetector band;             ///< of the audio held in `pending`
-  std::vector<int16_t> pending;  ///< audio held until the band is known (≤ kMaxBandWaitSamples)
+  std::vector<mfcc_t> primedCmn;  ///< cepstral means after priming, restored for each new stream
   ~Impl() {
     if (ps) ps_free(ps);
     if (config) cmd_ln_free_r(config);
   }
 };
-
-namespace {
-
-/// Cepstral means after decoding kPrimingSentence as heard at `sourceRate`; the same for every
-/// decoder of a process (they share the acoustic front end), so computed once per rate.
-/// Cepstral mean normalisation otherwise starts from the model's -cmninit, far from telephone
-/// and synthetic speech: a fresh decoder garbled its first utterance (measured: "i'd like to
-/// book a cleaning next tuesday at two thirty" came out as "i'd like but which").
-const std::vector<mfcc_t>& primedMeans(ps_decoder_t* ps, int sourceRate) {
-  static std::mutex mutex;
-  static std::map<int, std::vector<mfcc_t>> means;
-  std::lock_guard lock(mutex);
-  if (auto it = means.find(sourceRate); it != means.end()) return it->second;
-  auto voice = makeFlite("slt");
-  SynthAudio a = voice->synthesize(kPrimingSentence);
-  auto convert = [](const std::vector<int16_t>& in, int from, int to) {
-    if (from == to) return in;
-    media::Resampler r(from, to);
-    std::vector<int16_t> out(r.maxOutput(in.size()));
-    out.resize(r.process(in, out));
-    return out;
-  };
-  // Through the same band as the stream's audio: down to its rate, then up to the model's.
-  std::vector<int16_t> pcm =
-      convert(convert(a.samples, a.sampleRate, sourceRate), sourceRate, 16000);
-  // The first decoder of the process computes both rates while fresh (constructor), so the
-  // estimate starts from the model's -cmninit; the decoder's own means are put back after.
-  cmn_t* cmn = ps_get_feat(ps)->cmn_struct;
-  std::vector<mfcc_t> saved(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
-  ps_start_utt(ps);
-  ps_process_raw(ps, pcm.data(), pcm.size(), FALSE, FALSE);
-  ps_end_utt(ps);
-  auto& m = means[sourceRate];
-  m.assign(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
-  cmn_live_set(cmn, saved.data());
-  return m;
-}
-
-}  // namespace
 
 SphinxDecoder::SphinxDecoder(const SphinxModel& model) : impl_(std::make_unique<Impl>()) {
   static const bool quiet = [] {
@@ -121,22 +74,15 @@ SphinxDecoder::SphinxDecoder(const SphinxModel& model) : impl_(std::make_unique<
   if (model.domainWeight <= 0)
     impl_->config =
         cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-dict", dict.c_str(), "-lm",
-                    lm.c_str(), "-vad_postspeech", "30", "-cmn", "live", "-beam", kBeam, "-wbeam",
-                    kWordBeam, "-pbeam", kPhoneBeam, nullptr);
+                    lm.c_str(), "-vad_postspeech", "30", "-cmn", "live", nullptr);
   else
     impl_->config = cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-dict",
-                                dict.c_str(), "-vad_postspeech", "30", "-cmn", "live", "-beam",
-                                kBeam, "-wbeam", kWordBeam, "-pbeam", kPhoneBeam, nullptr);
+                                dict.c_str(), "-vad_postspeech", "30", "-cmn", "live", nullptr);
   if (!impl_->config) throw std::runtime_error("pocketsphinx: bad configuration for " + hmm);
   impl_->ps = ps_init(impl_->config);
   if (!impl_->ps)
     throw std::runtime_error("pocketsphinx: cannot load models from " + model.modelDir);
-  if (model.domainWeight <= 0) {
-    primedMeans(impl_->ps, 8000);
-    reset();
-    return;
-  }
-  addKeywordWords(model.keywords);
+  if (model.domainWeight <= 0) return;
 
   // The domain model over words the dictionary knows, interpolated with the generic model.
   std::vector<std::string> sentences;
@@ -186,56 +132,40 @@ SphinxDecoder::SphinxDecoder(const SphinxModel& model) : impl_(std::make_unique<
   if (!set || ps_set_lm(impl_->ps, "booking", set) < 0 || ps_set_search(impl_->ps, "booking") < 0)
     throw std::runtime_error("pocketsphinx: cannot use the mixed language model");
   ngram_model_free(set);  // the search holds its own reference
-  primedMeans(impl_->ps, 8000);
-  reset();
+  prime();
 }
 
-void SphinxDecoder::addKeywordWords(const std::vector<DomainKeyword>& keywords) {
-  // pocketsphinx recognises only dictionary words: a keyword's unknown words (a caller's
-  // surname) get flite's pronunciation first, so the domain model below can use them.
-  std::set<std::string> words;
-  for (const auto& k : keywords) {
-    std::istringstream in(spokenWords(k.phrase));
-    for (std::string w; in >> w;) words.insert(w);
+void SphinxDecoder::prime() {
+  // Cepstral mean normalisation starts from the model's -cmninit, which is far from telephone
+  // and synthetic speech: a fresh decoder garbles its first utterance (measured: "i'd like to
+  // book a cleaning next tuesday at two thirty" came out as "i'd like but which"; the same
+  // audio decodes word for word from the second utterance on). So a new decoder decodes one
+  // spoken sentence first and drops the result; its CMN estimate then carries over.
+  auto voice = makeFlite("kal");
+  SynthAudio a = voice->synthesize(kPrimingSentence);
+  std::vector<int16_t> pcm = a.samples;
+  if (a.sampleRate != 16000) {
+    media::Resampler r(a.sampleRate, 16000);
+    pcm.resize(r.maxOutput(a.samples.size()));
+    pcm.resize(r.process(a.samples, pcm));
   }
-  for (const auto& w : words) {
-    if (char* p = ps_lookup_word(impl_->ps, w.c_str())) {
-      ckd_free(p);
-      continue;
-    }
-    std::string phones = pronounce(w);
-    if (phones.empty() || ps_add_word(impl_->ps, w.c_str(), phones.c_str(), FALSE) < 0)
-      throw std::invalid_argument("keyword '" + w + "' has no pronunciation the model can use");
-    added_.push_back(w);
-  }
+  start();
+  process(pcm);
+  finish();
+  const cmn_t* cmn = ps_get_feat(impl_->ps)->cmn_struct;
+  impl_->primedCmn.assign(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
 }
 
-void SphinxDecoder::reset(int sourceRate) {
+void SphinxDecoder::reset() {
   if (running_) {
     ps_end_utt(impl_->ps);
     running_ = false;
   }
-  // Live CMN adapts to each caller's channel over a call; each stream starts from the primed
-  // estimate for its band instead of the last caller's (measured: the same call decoded twice
-  // on one decoder lost "yes please" → "yeah at played" the second time).
-  // A 16 kHz stream may still carry telephone-band audio (an 8 kHz source resampled before it
-  // reached us): its first audio is held until BandDetector can tell (see process()).
-  const auto& means = primedMeans(impl_->ps, sourceRate == 8000 ? 8000 : 16000);
-  cmn_live_set(ps_get_feat(impl_->ps)->cmn_struct, means.data());
-  impl_->detecting = sourceRate != 8000;
-  impl_->band = BandDetector{};
-  impl_->pending.clear();
-}
-
-void SphinxDecoder::decideBand() {
-  if (!impl_->detecting) return;
-  impl_->detecting = false;
-  if (impl_->band.narrow())
-    cmn_live_set(ps_get_feat(impl_->ps)->cmn_struct, primedMeans(impl_->ps, 8000).data());
-  if (!impl_->pending.empty())
-    ps_process_raw(impl_->ps, impl_->pending.data(), impl_->pending.size(), FALSE, FALSE);
-  impl_->pending.clear();
-  impl_->pending.shrink_to_fit();
+  // Live CMN adapts to each caller's channel over a call; the next stream starts from the
+  // primed estimate instead of the last caller's (measured: the same call decoded twice on one
+  // decoder lost "yes please" → "yeah at played" the second time).
+  if (!impl_->primedCmn.empty())
+    cmn_live_set(ps_get_feat(impl_->ps)->cmn_struct, impl_->primedCmn.data());
 }
 
 SphinxDecoder::~SphinxDecoder() {
@@ -244,19 +174,12 @@ SphinxDecoder::~SphinxDecoder() {
 
 void SphinxDecoder::start() {
   if (running_) ps_end_utt(impl_->ps);
-  impl_->pending.clear();
   ps_start_utt(impl_->ps);
   running_ = true;
 }
 
 void SphinxDecoder::process(std::span<const int16_t> samples) {
   if (!running_ || samples.empty()) return;
-  if (impl_->detecting) {
-    impl_->band.push(samples);
-    impl_->pending.insert(impl_->pending.end(), samples.begin(), samples.end());
-    if (impl_->band.decided() || impl_->pending.size() >= kMaxBandWaitSamples) decideBand();
-    return;
-  }
   ps_process_raw(impl_->ps, samples.data(), samples.size(), FALSE, FALSE);
 }
 
@@ -274,7 +197,6 @@ SphinxHypothesis SphinxDecoder::partial() const {
 SphinxHypothesis SphinxDecoder::finish() {
   SphinxHypothesis h;
   if (!running_) return h;
-  if (!impl_->pending.empty()) decideBand();  // a short utterance: decide on what there is
   ps_end_utt(impl_->ps);
   running_ = false;
   int32 score = 0;
@@ -309,6 +231,7 @@ std::unique_ptr<SphinxDecoder> SphinxPool::acquire() {
   if (!free_.empty()) {
     d = std::move(free_.back());
     free_.pop_back();
+    d->reset();
   } else {
     d = std::make_unique<SphinxDecoder>(model_);
   }

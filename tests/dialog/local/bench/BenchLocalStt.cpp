@@ -84,7 +84,6 @@ int main(int argc, char** argv) {
     std::vector<int16_t> mono(a.frames());
     for (size_t i = 0; i < mono.size(); ++i)
       mono[i] = a.samples[i * static_cast<size_t>(a.channels)];
-    const int band = a.sampleRate <= 8000 ? 8000 : 16000;  // as the server's sample_rate
     if (a.sampleRate != 16000) {
       media::Resampler r(a.sampleRate, 16000);
       std::vector<int16_t> out(r.maxOutput(mono.size()));
@@ -95,7 +94,6 @@ int main(int argc, char** argv) {
     nlohmann::json clip = {{"set", set}, {"file", path}, {"reference", ref}, {"seconds", audioS}};
     for (size_t k = 0; k < configs.size(); ++k) {
       double c0 = cpuSeconds();
-      decoders[k]->reset(band);  // each clip is a new stream, as on the server
       decoders[k]->start();
       decoders[k]->process(mono);
       auto h = decoders[k]->finish();
