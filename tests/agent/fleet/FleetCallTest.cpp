@@ -61,7 +61,7 @@ std::string rejectedScenario(const std::filesystem::path& dir, int status) {
 }
 
 struct SipWorker {
-  int sipPort = test::freeLoopbackPort(SOCK_DGRAM);
+  int sipPort = 0;
   std::unique_ptr<WorkerProcess> process;
   std::optional<int> http;
   /// `outbound`: YAML lines of the trunk's outbound side (indented 4), or "".
@@ -71,6 +71,21 @@ struct SipWorker {
     std::ofstream(dir / name / "trunks.yaml")
         << "trunks:\n  - name: local\n    inbound:\n      allow: [\"127.0.0.1/32\"]\n"
         << outbound;
+    // A port found free can be taken before the worker binds it (parallel tests): start again
+    // on another one when SIP reports the address in use.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      sipPort = test::freeSipPort();
+      start(dir, name, extra);
+      if (http || process->allOutput().find("address in use") == std::string::npos) break;
+    }
+    if (!http) {
+      std::string out = process->allOutput();
+      MESSAGE("worker " << name << " did not start: "
+                        << out.substr(out.size() > 3000 ? out.size() - 3000 : 0));
+    }
+  }
+  void start(const std::filesystem::path& dir, const std::string& name,
+             const std::map<std::string, std::string>& extra) {
     int rtpFirst = 32000 + ((getpid() + sipPort) % 1000) * 2;
     std::map<std::string, std::string> env = {
         {"PARLEY_HTTP_LISTEN", "127.0.0.1:0"},
@@ -89,11 +104,6 @@ struct SipWorker {
                                  std::string(PARLEY_SOURCE_DIR) + "/config/parley.yaml"},
         env);
     http = process->waitReady(60s);
-    if (!http) {
-      std::string out = process->allOutput();
-      MESSAGE("worker " << name << " did not start: "
-                        << out.substr(out.size() > 3000 ? out.size() - 3000 : 0));
-    }
   }
   /// Waits for /readyz (the local speech engines load); on a timeout reports why.
   bool ready() {

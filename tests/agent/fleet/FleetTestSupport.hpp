@@ -65,4 +65,20 @@ inline int freeLoopbackPort(int type) {
   return ntohs(a.sin_port);
 }
 
+/// A loopback port free for UDP and TCP at once (a SIP listener binds both); the kernel may
+/// still hand it to someone else before the worker binds it, so callers retry on EADDRINUSE.
+inline int freeSipPort() {
+  for (;;) {
+    const int port = freeLoopbackPort(SOCK_DGRAM);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    const bool tcpFree = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    close(fd);
+    if (tcpFree) return port;
+  }
+}
+
 }  // namespace parley::test
