@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tools/TenantLanguage.hpp"
+
 namespace date {
 class time_zone;
 }
@@ -84,10 +86,13 @@ struct Tenant {
   std::set<date::local_days> closedDates;  ///< holidays, in the tenant's zone
   std::vector<Service> services;
   std::vector<StaffMember> staff;
-  std::string greeting;
-  std::string systemPrompt;
-  std::string language = "en-US";
-  std::string voice;
+  std::string greeting;            ///< in the default language
+  std::string systemPrompt;        ///< in (or for) the default language
+  std::string language = "en-US";  ///< default language, canonical BCP 47 (see TenantLanguage)
+  std::string voice;  ///< default language's voice: a local (flite) voice or a cloud voice id
+  /// More languages, chosen per call from the caller's calling code (pickCallLanguage); empty =
+  /// every call runs in `language`.
+  std::vector<TenantLanguage> languages;
   TenantProviders providers;
   BookingSettings booking;
   /// Browser calls (POST /whip/{id}) need "Authorization: Bearer <this>" when non-empty; it

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -168,6 +169,19 @@ class Reader {
   std::string source_;
 };
 
+constexpr size_t kMaxTenantLanguages = 20;  // extra languages per tenant
+const char* const kFliteVoices[] = {"slt", "kal", "awb", "rms"};
+
+// "espeak-" + an espeak-ng voice name (letters, digits, '-', '_'; e.g. "espeak-fr-be").
+bool validEspeakVoice(const std::string& v) {
+  const std::string prefix = "espeak-";
+  if (v.rfind(prefix, 0) != 0 || v.size() == prefix.size() || v.size() > prefix.size() + 40)
+    return false;
+  return std::all_of(v.begin() + static_cast<std::ptrdiff_t>(prefix.size()), v.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
 bool validId(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
@@ -206,11 +220,137 @@ std::string bearerToken(const YAML::Node& webrtc, const Reader& r, const core::E
   return token;
 }
 
+// A `language:` value: "ll" or "ll-RR" of a language Parley knows (TenantLanguage.cpp's table).
+std::string languageTag(const Reader& r, const YAML::Node& parent, const std::string& parentPath,
+                        const std::string& def) {
+  const std::string path = Reader::join(parentPath, "language");
+  const std::string raw = r.str(parent, parentPath, "language", def.empty(), def);
+  const YAML::Node n = parent["language"];
+  auto tag = canonicalLanguageTag(raw);
+  if (!tag)
+    r.fail(path, n.IsDefined() ? n : parent,
+           "'" + raw + "' is not a language tag like \"fr\" or \"fr-FR\" (BCP 47)");
+  if (!findKnownLanguage(languageSubtag(*tag)))
+    r.fail(path, n.IsDefined() ? n : parent,
+           "unknown language '" + languageSubtag(*tag) +
+               "' (Parley speaks: " + knownLanguageSubtags() + ")");
+  return *tag;
+}
+
+// "33", 33 or "+33": an ITU-T E.164 country calling code (1-3 digits, not starting with 0).
+std::string callingCode(const Reader& r, const YAML::Node& n, const std::string& path) {
+  if (!n.IsScalar()) r.fail(path, n, "must be a country calling code like \"33\"");
+  std::string code = n.Scalar();
+  if (!code.empty() && code.front() == '+') code.erase(0, 1);
+  bool digits = !code.empty() &&
+                std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || code.size() > 3 || code.front() == '0')
+    r.fail(path, n,
+           "'" + n.Scalar() +
+               "' is not a country calling code (1-3 digits after '+', e.g. 33 for France)");
+  return code;
+}
+
+// `phrases:` of one language, over the language's built-in set (if any).
+SpokenPhrases phrases(const Reader& r, const YAML::Node& n, const std::string& path,
+                      const KnownLanguage& lang) {
+  r.checkKeys(n, path,
+              {"filler", "reprompt", "silence_goodbye", "max_duration", "apology", "fail_goodbye",
+               "transfer_unavailable", "backchannels"});
+  SpokenPhrases p = lang.phrases ? *lang.phrases : SpokenPhrases{};
+  const bool required = lang.phrases == nullptr;
+  auto text = [&](const char* key, std::string& into) {
+    into = r.str(n, path, key, required, into);
+    if (into.empty()) r.fail(Reader::join(path, key), n[key], "must not be empty");
+  };
+  text("filler", p.filler);
+  text("reprompt", p.reprompt);
+  text("silence_goodbye", p.silenceGoodbye);
+  text("max_duration", p.maxDuration);
+  text("apology", p.apology);
+  text("fail_goodbye", p.failGoodbye);
+  text("transfer_unavailable", p.transferUnavailable);
+  if (n["backchannels"].IsDefined() || required) {
+    p.backchannels = r.strList(n, path, "backchannels", required);
+    for (auto& w : p.backchannels) w = toLowerAscii(w);
+  }
+  return p;
+}
+
+// `languages:` — the tenant's extra languages (TenantLanguage.hpp).
+std::vector<TenantLanguage> extraLanguages(const Reader& r, const YAML::Node& root,
+                                           const std::string& defaultTag) {
+  std::vector<TenantLanguage> out;
+  auto list = root["languages"];
+  if (!list.IsDefined() || list.IsNull()) return out;
+  if (!list.IsSequence()) r.fail("languages", list, "must be a list of languages");
+  if (list.size() > kMaxTenantLanguages) r.fail("languages", list, "too many entries");
+  std::map<std::string, std::string> codeOwner;  // calling code → the entry that serves it
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string p = "languages[" + std::to_string(i) + "]";
+    auto e = list[i];
+    r.checkKeys(e, p,
+                {"language", "calling_codes", "voice", "local_voice", "greeting", "system_prompt",
+                 "phrases"});
+    TenantLanguage l;
+    l.tag = languageTag(r, e, p, "");
+    const KnownLanguage& known = *findKnownLanguage(languageSubtag(l.tag));
+    if (l.tag == defaultTag)
+      r.fail(p + ".language", e["language"],
+             "'" + l.tag + "' is already the tenant's default language (top-level language)");
+    for (const auto& other : out)
+      if (other.tag == l.tag) r.fail(p + ".language", e["language"], "duplicate '" + l.tag + "'");
+    auto codes = e["calling_codes"];
+    if (!codes.IsDefined() || codes.IsNull())
+      r.fail(p + ".calling_codes", e, "is required (the country codes this language serves)");
+    if (!codes.IsSequence() || codes.size() == 0)
+      r.fail(p + ".calling_codes", codes, "must be a non-empty list like [\"33\"]");
+    if (codes.size() > kMaxListEntries) r.fail(p + ".calling_codes", codes, "too many entries");
+    for (size_t k = 0; k < codes.size(); ++k) {
+      const std::string cp = p + ".calling_codes[" + std::to_string(k) + "]";
+      std::string code = callingCode(r, codes[k], cp);
+      auto [it, fresh] = codeOwner.emplace(code, l.tag);
+      if (!fresh)
+        r.fail(cp, codes[k],
+               "duplicate calling code +" + code + " (already serves " + it->second + ")");
+      l.callingCodes.push_back(code);
+    }
+    l.voice = r.str(e, p, "voice", false);
+    l.localVoice = r.str(e, p, "local_voice", false);
+    if (l.localVoice.empty())
+      l.localVoice = known.subtag == "en" ? "slt" : "espeak-" + std::string(known.espeakVoice);
+    const bool flite = std::find(std::begin(kFliteVoices), std::end(kFliteVoices), l.localVoice) !=
+                       std::end(kFliteVoices);
+    if (flite && known.subtag != "en")
+      r.fail(p + ".local_voice", e["local_voice"],
+             "flite voice '" + l.localVoice +
+                 "' speaks English only; use an espeak-ng voice "
+                 "like \"espeak-" +
+                 std::string(known.espeakVoice) + "\"");
+    if (!flite && !validEspeakVoice(l.localVoice))
+      r.fail(p + ".local_voice", e["local_voice"],
+             "'" + l.localVoice + "' is neither a flite voice (slt, kal, awb, rms) nor " +
+                 "\"espeak-<voice>\" (an espeak-ng voice name, e.g. espeak-fr)");
+    l.greeting = r.str(e, p, "greeting", true);
+    if (l.greeting.empty()) r.fail(p + ".greeting", e["greeting"], "must not be empty");
+    l.systemPrompt = r.str(e, p, "system_prompt", false);
+    if (auto ph = e["phrases"]; ph.IsDefined() && !ph.IsNull())
+      l.phrases = phrases(r, ph, p + ".phrases", known);
+    else if (known.subtag != "en" && !known.phrases)
+      r.fail(p + ".phrases", e,
+             "is required for " + std::string(known.englishName) +
+                 " (no built-in set): filler, reprompt, silence_goodbye, max_duration, apology, "
+                 "fail_goodbye, transfer_unavailable, backchannels");
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
 Tenant parse(const YAML::Node& root, const Reader& r, const core::EnvLookup& env) {
   r.checkKeys(root, "",
               {"id", "display_name", "phone_numbers", "time_zone", "address", "hours",
                "closed_dates", "services", "staff", "greeting", "system_prompt", "language",
-               "voice", "providers", "booking", "webrtc", "transfer_to"});
+               "voice", "languages", "providers", "booking", "webrtc", "transfer_to"});
   Tenant t;
   t.id = r.str(root, "", "id", true);
   if (!validId(t.id)) r.fail("id", root["id"], "must be 1-64 characters of a-z, 0-9, '-', '_'");
@@ -296,8 +436,9 @@ Tenant parse(const YAML::Node& root, const Reader& r, const core::EnvLookup& env
   t.greeting =
       r.str(root, "", "greeting", false, "Hello, thanks for calling " + t.displayName + ".");
   t.systemPrompt = r.str(root, "", "system_prompt", false);
-  t.language = r.str(root, "", "language", false, "en-US");
+  t.language = languageTag(r, root, "", "en-US");
   t.voice = r.str(root, "", "voice", false);
+  t.languages = extraLanguages(r, root, t.language);
   t.transferTo = r.str(root, "", "transfer_to", false);
   if (!t.transferTo.empty()) {
     const std::string& v = t.transferTo;
