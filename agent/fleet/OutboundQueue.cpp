@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "agent/fleet/RedisStreamEntries.hpp"
+
 namespace parley::agent {
 namespace {
 
@@ -11,15 +13,6 @@ int64_t monoNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-/// The `job` field of one stream entry [id, [field, value, …]], or "".
-std::string jobField(const RedisValue& entry) {
-  if (entry.type != RedisValue::Type::Array || entry.elements.size() < 2) return "";
-  const auto& fields = entry.elements[1].elements;
-  for (size_t i = 0; i + 1 < fields.size(); i += 2)
-    if (fields[i].str == "job") return fields[i + 1].str;
-  return "";
 }
 
 }  // namespace
@@ -78,35 +71,28 @@ void OutboundQueue::tick() {
   if (reading_ || !hasRoom_()) return;
   reading_ = true;
   // Work a dead worker left behind comes first, then new entries.
-  redis_.command(
-      {"XAUTOCLAIM", stream_, kGroup, settings_.consumer, std::to_string(settings_.claimIdleMs),
-       "0-0", "COUNT", "1"},
-      [this, alive](const RedisValue& claimed) {
-        if (!*alive) return;
-        if (claimed.ok() && claimed.elements.size() >= 2 && !claimed.elements[1].elements.empty()) {
-          const RedisValue& entry = claimed.elements[1].elements.front();
-          reading_ = false;
-          reclaimed_.inc();
-          log_.info("took over outbound entry {} of a worker that stopped answering",
-                    entry.elements.empty() ? "?" : entry.elements[0].str);
-          if (!entry.elements.empty()) handle(entry.elements[0].str, jobField(entry));
-          return;
-        }
-        redis_.command({"XREADGROUP", "GROUP", kGroup, settings_.consumer, "COUNT", "1", "STREAMS",
-                        stream_, ">"},
-                       [this, alive](const RedisValue& v) {
-                         if (!*alive) return;
-                         reading_ = false;
-                         // [[stream, [[id, [field, value…]]]]]
-                         if (!v.ok() || v.type != RedisValue::Type::Array || v.elements.empty())
-                           return;
-                         const RedisValue& perStream = v.elements[0];
-                         if (perStream.elements.size() < 2) return;
-                         for (const auto& entry : perStream.elements[1].elements)
-                           if (!entry.elements.empty())
-                             handle(entry.elements[0].str, jobField(entry));
-                       });
-      });
+  redis_.command({"XAUTOCLAIM", stream_, kGroup, settings_.consumer,
+                  std::to_string(settings_.claimIdleMs), "0-0", "COUNT", "1"},
+                 [this, alive](const RedisValue& claimed) {
+                   if (!*alive) return;
+                   auto claimedEntries = autoClaimEntries(claimed, "job");
+                   if (!claimedEntries.empty()) {
+                     reading_ = false;
+                     reclaimed_.inc();
+                     log_.info("took over outbound entry {} of a worker that stopped answering",
+                               claimedEntries.front().id);
+                     handle(claimedEntries.front().id, claimedEntries.front().value);
+                     return;
+                   }
+                   redis_.command({"XREADGROUP", "GROUP", kGroup, settings_.consumer, "COUNT", "1",
+                                   "STREAMS", stream_, ">"},
+                                  [this, alive](const RedisValue& v) {
+                                    if (!*alive) return;
+                                    reading_ = false;
+                                    for (auto& entry : readGroupEntries(v, "job"))
+                                      handle(entry.id, entry.value);
+                                  });
+                 });
 }
 
 void OutboundQueue::handle(const std::string& entryId, const std::string& jobText) {

@@ -1,5 +1,6 @@
 #include "agent/webhooks/WebhookStream.hpp"
 
+#include "agent/fleet/RedisStreamEntries.hpp"
 #include "dialog/net/CurlMulti.hpp"
 
 namespace parley::agent {
@@ -19,15 +20,6 @@ for _, m in ipairs(due) do
 end
 return #due
 )lua";
-
-/// The `event` field of one stream entry [id, [field, value, …]], or "".
-std::string eventField(const RedisValue& entry) {
-  if (entry.type != RedisValue::Type::Array || entry.elements.size() < 2) return "";
-  const auto& fields = entry.elements[1].elements;
-  for (size_t i = 0; i + 1 < fields.size(); i += 2)
-    if (fields[i].str == "event") return fields[i + 1].str;
-  return "";
-}
 
 }  // namespace
 
@@ -125,43 +117,32 @@ void WebhookStream::read(size_t room) {
   reading_ = true;
   auto alive = alive_;
   // Events a dead worker left behind come first, then new ones.
-  redis_.command(
-      {"XAUTOCLAIM", stream_, kGroup, config_.consumer, std::to_string(config_.claimIdleMs), "0-0",
-       "COUNT", std::to_string(room)},
-      [this, alive, room](const RedisValue& claimed) {
-        if (!*alive) return;
-        size_t took = 0;
-        // [next cursor, [[id, [field, value…]], …], [deleted ids]] (Redis 7)
-        if (claimed.ok() && claimed.elements.size() >= 2) {
-          for (const auto& entry : claimed.elements[1].elements) {
-            if (entry.elements.empty()) continue;
-            const std::string& id = entry.elements[0].str;
-            if (inFlight_.count(id)) continue;  // ours, still running
-            ++took;
-            reclaimed_.inc();
-            log_.info("took over webhook entry {} of a worker that stopped answering", id);
-            handle(id, eventField(entry));
-          }
-        }
-        if (took >= room) {
-          reading_ = false;
-          return;
-        }
-        redis_.command({"XREADGROUP", "GROUP", kGroup, config_.consumer, "COUNT",
-                        std::to_string(room - took), "STREAMS", stream_, ">"},
-                       [this, alive](const RedisValue& v) {
-                         if (!*alive) return;
-                         reading_ = false;
-                         // [[stream, [[id, [field, value…]], …]]]
-                         if (!v.ok() || v.type != RedisValue::Type::Array || v.elements.empty())
-                           return;
-                         const RedisValue& perStream = v.elements[0];
-                         if (perStream.elements.size() < 2) return;
-                         for (const auto& entry : perStream.elements[1].elements)
-                           if (!entry.elements.empty())
-                             handle(entry.elements[0].str, eventField(entry));
-                       });
-      });
+  redis_.command({"XAUTOCLAIM", stream_, kGroup, config_.consumer,
+                  std::to_string(config_.claimIdleMs), "0-0", "COUNT", std::to_string(room)},
+                 [this, alive, room](const RedisValue& claimed) {
+                   if (!*alive) return;
+                   size_t took = 0;
+                   for (auto& entry : autoClaimEntries(claimed, "event")) {
+                     if (inFlight_.count(entry.id)) continue;  // ours, still running
+                     ++took;
+                     reclaimed_.inc();
+                     log_.info("took over webhook entry {} of a worker that stopped answering",
+                               entry.id);
+                     handle(entry.id, entry.value);
+                   }
+                   if (took >= room) {
+                     reading_ = false;
+                     return;
+                   }
+                   redis_.command({"XREADGROUP", "GROUP", kGroup, config_.consumer, "COUNT",
+                                   std::to_string(room - took), "STREAMS", stream_, ">"},
+                                  [this, alive](const RedisValue& v) {
+                                    if (!*alive) return;
+                                    reading_ = false;
+                                    for (auto& entry : readGroupEntries(v, "event"))
+                                      handle(entry.id, entry.value);
+                                  });
+                 });
 }
 
 void WebhookStream::handle(const std::string& entryId, const std::string& eventText) {
