@@ -32,6 +32,27 @@ struct AudioFrame {
   double levelDbfs() const noexcept;
 };
 
+/// The forms in which a call leg can take the agent's audio (CallLeg::preferredOutboundFormat).
+/// Nothing above media/ converts between them: a TTS is asked for the leg's form directly.
+enum class OutboundAudioFormat {
+  Pcm16k,  ///< 16 kHz mono s16 (AudioFrame); every leg takes this
+  /// 8 kHz G.711 µ-law bytes (ITU-T G.711; RTP payload PCMU, RFC 3551 §4.5.14): one byte per
+  /// sample (125 µs), kUlawFrameBytes per 20 ms frame. A leg that negotiated PCMU puts them into
+  /// RTP unchanged: no decode, resample or encode.
+  Ulaw8k,
+};
+
+/// G.711 µ-law sample rate in Hz (one byte per sample).
+inline constexpr int kUlawRate = 8000;
+/// Bytes of one 20 ms µ-law frame: 8 kHz × 20 ms (the RTP payload of one PCMU packet).
+inline constexpr size_t kUlawFrameBytes = kUlawRate * kFrameMs / 1000;
+/// µ-law code of a zero sample (G.711 Table 2a: 0x7F ^ 0x80; what sox and every codec send for
+/// digital silence), used to pad a partial last frame.
+inline constexpr uint8_t kUlawSilence = 0xFF;
+/// 16 kHz samples per µ-law byte: the unit legs count played and flushed audio in (16 per ms)
+/// whatever the format, so "what the caller heard" is computed one way.
+inline constexpr size_t kPcmSamplesPerUlawByte = kInternalRate / kUlawRate;
+
 /// Interleaved stereo → mono by averaging L and R. `mono.size()` must be ≥ stereo.size() / 2.
 /// Returns the number of mono samples written.
 size_t downmixStereo(std::span<const int16_t> stereo, std::span<int16_t> mono) noexcept;

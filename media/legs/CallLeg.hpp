@@ -7,7 +7,10 @@
 // samples). Inbound, the leg delivers exactly one frame every 20 ms of media time while the call
 // is up — silence or concealment included — so the VAD and STT see a continuous stream.
 // Outbound, the session queues frames (or arbitrary 16 kHz sample runs) in the leg's playout
-// buffer as fast as they come; the leg sends one frame per 20 ms pacer tick.
+// buffer as fast as they come; the leg sends one frame per 20 ms pacer tick. A leg may also take
+// the agent's audio already in its wire form (preferredOutboundFormat(): a SIP leg that negotiated
+// PCMU takes 8 kHz µ-law bytes and puts them into RTP unchanged). Whatever the form, outbound
+// amounts (flushAudio, playedSamples) are counted in 16 kHz sample times (16 per ms).
 //
 // Threading: a leg lives on one loop thread for its whole life; every method must be called, and
 // every listener callback is made, on that thread. Nothing blocks.
@@ -71,14 +74,29 @@ class CallLeg {
   virtual bool sendAudio(const AudioFrame& frame) = 0;
   /// Queues 16 kHz mono samples of any length (TTS chunks). Returns samples accepted.
   virtual size_t sendSamples(std::span<const int16_t> samples) = 0;
+  /// The form of agent audio this leg sends without decoding, resampling or encoding; a session
+  /// asks its TTS for it. Pcm16k (the default) is always accepted by sendSamples(); Ulaw8k means
+  /// sendUlaw() is accepted too and is the cheaper path.
+  virtual OutboundAudioFormat preferredOutboundFormat() const {
+    return OutboundAudioFormat::Pcm16k;
+  }
+  /// Queues 8 kHz G.711 µ-law bytes of any length (one byte per 125 µs sample); they leave as
+  /// kUlawFrameBytes (160-byte, 20 ms) RTP payloads byte for byte. Only legs whose
+  /// preferredOutboundFormat() is Ulaw8k accept them; the default queues nothing. Returns the
+  /// bytes accepted (fewer when the playout buffer is full: agent output is droppable).
+  virtual size_t sendUlaw(std::span<const uint8_t> ulaw) {
+    (void)ulaw;
+    return 0;
+  }
   /// Marks the end of an utterance so a partial last frame is padded and sent.
   virtual void endOfUtterance() = 0;
-  /// Drops every queued outbound sample (barge-in). Audio stops within one frame. Returns the
-  /// number of 16 kHz samples that will never be played.
+  /// Drops every queued outbound sample, PCM or µ-law (barge-in). Audio stops within one frame.
+  /// Returns what will never be played, in 16 kHz sample times (a µ-law byte counts 2).
   virtual size_t flushAudio() = 0;
   /// Outbound audio still queued, in ms.
   virtual int queuedAudioMs() const = 0;
-  /// 16 kHz samples actually sent to the caller since start (for "what was really said").
+  /// Agent audio actually sent to the caller since start, in 16 kHz sample times (a µ-law byte
+  /// counts 2), padding excluded (for "what was really said").
   virtual uint64_t playedSamples() const = 0;
 
   /// Sends a DTMF digit to the far end (RFC 4733 on RTP legs). `durationMs` ≥ 40.

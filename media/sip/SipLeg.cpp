@@ -61,6 +61,8 @@ SipLeg::SipLeg(uv_loop_t* loop, Pacer& pacer, core::Clock& clock, SipLegConfig c
     case SipCodec::Pcmu:
       encoder_ = std::make_unique<G711Encoder>(G711Law::Ulaw);
       decoder_ = std::make_unique<G711Decoder>(G711Law::Ulaw);
+      ulawPlayout_ = std::make_unique<UlawPlayoutBuffer>(config_.playoutCapacitySamples /
+                                                         kPcmSamplesPerUlawByte);
       break;
     case SipCodec::Pcma:
       encoder_ = std::make_unique<G711Encoder>(G711Law::Alaw);
@@ -96,6 +98,34 @@ bool SipLeg::sendAudio(const AudioFrame& frame) {
 
 size_t SipLeg::sendSamples(std::span<const int16_t> samples) {
   return ended_ ? 0 : playout_.write(samples);
+}
+
+OutboundAudioFormat SipLeg::preferredOutboundFormat() const {
+  return ulawPlayout_ ? OutboundAudioFormat::Ulaw8k : OutboundAudioFormat::Pcm16k;
+}
+
+size_t SipLeg::sendUlaw(std::span<const uint8_t> ulaw) {
+  return ended_ || !ulawPlayout_ ? 0 : ulawPlayout_->write(ulaw);
+}
+
+void SipLeg::endOfUtterance() {
+  playout_.markEnd();
+  if (ulawPlayout_) ulawPlayout_->markEnd();
+}
+
+size_t SipLeg::flushAudio() {
+  size_t dropped = playout_.flush();
+  if (ulawPlayout_) dropped += ulawPlayout_->flush() * kPcmSamplesPerUlawByte;
+  return dropped;
+}
+
+int SipLeg::queuedAudioMs() const {
+  return playout_.queuedMs() + (ulawPlayout_ ? ulawPlayout_->queuedMs() : 0);
+}
+
+uint64_t SipLeg::playedSamples() const {
+  return playout_.playedSamples() +
+         (ulawPlayout_ ? ulawPlayout_->playedSamples() * kPcmSamplesPerUlawByte : 0);
 }
 
 void SipLeg::sendDtmf(char digit, int durationMs) {
@@ -225,8 +255,12 @@ void SipLeg::onPacerTick(int64_t deadlineNs) {
 void SipLeg::sendMedia(int64_t nowNs) {
   std::array<uint8_t, RtpPacket::kMaxPacketSize> buf;
   std::array<uint8_t, OpusAudioEncoder::kMaxPacket> payload;
+  // The next 20 ms of agent audio: queued µ-law is already the PCMU payload; PCM is encoded
+  // below. Popping happens even when nothing can be sent (hold, DTMF) so time keeps moving.
+  std::array<uint8_t, kUlawFrameBytes> ulaw;
+  const bool haveUlaw = ulawPlayout_ && ulawPlayout_->pop(ulaw);
   AudioFrame out;
-  const bool have = playout_.pop(out);
+  const bool have = haveUlaw || playout_.pop(out);
   if (have) {
     agentSpeaking_ = true;
   } else if (agentSpeaking_) {
@@ -272,20 +306,26 @@ void SipLeg::sendMedia(int64_t nowNs) {
   }
   // Silence is sent too: trunks and NATs expect a steady stream, and comfort noise is not
   // negotiated. Encoding silence costs little (G.711) or nothing (Opus' silence packet).
-  if (!have) out = AudioFrame{};
-  int n = encoder_->encode(out, payload);
-  if (n <= 0) return;
+  std::span<const uint8_t> body;
+  if (haveUlaw) {
+    body = ulaw;  // pass-through: the TTS's bytes are the payload
+  } else {
+    if (!have) out = AudioFrame{};
+    int n = encoder_->encode(out, payload);
+    if (n <= 0) return;
+    body = std::span<const uint8_t>(payload.data(), static_cast<size_t>(n));
+  }
   RtpHeader h{.marker = false,
               .payloadType = static_cast<uint8_t>(config_.choice.payloadType),
               .sequenceNumber = seq_,
               .timestamp = frameTs,
               .ssrc = ssrc_};
-  size_t len = RtpPacket::serialize(
-      h, std::span<const uint8_t>(payload.data(), static_cast<size_t>(n)), buf);
+  size_t len = RtpPacket::serialize(h, body, buf);
   if (len > 0 && rtp_.send(std::span<const uint8_t>(buf.data(), len), *remote_)) {
     ++seq_;
     ++stats_.rtpSent;
-    rtcpSender_.onRtpSent(frameTs, static_cast<size_t>(n), nowNs);
+    if (haveUlaw) ++stats_.passthroughFrames;
+    rtcpSender_.onRtpSent(frameTs, body.size(), nowNs);
   }
 }
 

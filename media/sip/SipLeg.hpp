@@ -12,7 +12,11 @@
 //
 // Shapes: inbound 8 kHz G.711 (or 48 kHz-clock Opus) → 20 ms 16 kHz frames through the jitter
 // buffer, one per pacer tick; outbound 16 kHz frames from the playout buffer → one RTP packet per
-// 20 ms tick. Loop thread only; no exceptions, heap or info logs on the packet path.
+// 20 ms tick. On a PCMU call the leg prefers the agent's audio as 8 kHz µ-law bytes
+// (preferredOutboundFormat() = Ulaw8k): those wait in their own queue and each 160-byte frame is
+// the RTP payload as is — no decode, resample or encode (issue 9 "Phone audio"). Queued µ-law
+// plays before queued PCM; a session uses one form per call. Loop thread only; no exceptions, heap
+// or info logs on the packet path.
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -51,6 +55,7 @@ struct SipLegConfig {
   SdpDirection direction = SdpDirection::SendRecv;  ///< ours (answer) — sendonly/inactive mute
   int mediaTimeoutMs = 30'000;  ///< no RTP/RTCP for this long ends the call (sip.media_timeout_s)
   JitterBufferConfig jitter;
+  /// Bounds each outbound queue, in 16 kHz samples (the µ-law queue holds the same duration).
   size_t playoutCapacitySamples = PlayoutBuffer::kDefaultCapacitySamples;
 };
 
@@ -65,6 +70,7 @@ struct SipLegStats {
   uint64_t dtmfReceived = 0;
   uint64_t dtmfSent = 0;  ///< key presses sent (RFC 4733), counted when they start
   uint64_t framesDelivered = 0;
+  uint64_t passthroughFrames = 0;  ///< RTP payloads sent from queued µ-law bytes unchanged
 };
 
 class SipLeg final : public CallLeg, public PacedSender {
@@ -93,10 +99,14 @@ class SipLeg final : public CallLeg, public PacedSender {
   void start() override;
   bool sendAudio(const AudioFrame& frame) override;
   size_t sendSamples(std::span<const int16_t> samples) override;
-  void endOfUtterance() override { playout_.markEnd(); }
-  size_t flushAudio() override { return playout_.flush(); }
-  int queuedAudioMs() const override { return playout_.queuedMs(); }
-  uint64_t playedSamples() const override { return playout_.playedSamples(); }
+  /// Ulaw8k when PCMU was negotiated (µ-law goes into RTP unchanged), else Pcm16k.
+  OutboundAudioFormat preferredOutboundFormat() const override;
+  /// Queues µ-law bytes on a PCMU call (0 accepted on PCMA/Opus calls, or after the end).
+  size_t sendUlaw(std::span<const uint8_t> ulaw) override;
+  void endOfUtterance() override;
+  size_t flushAudio() override;
+  int queuedAudioMs() const override;
+  uint64_t playedSamples() const override;
   /// Queues an RFC 4733 key press (e.g. navigating the callee's phone menu): sent as
   /// telephone-event packets in place of audio, first with the marker bit, the end packet three
   /// times (§2.5.1), then kDtmfGapMs of audio before the next queued digit. Ignored without a
@@ -145,6 +155,7 @@ class SipLeg final : public CallLeg, public PacedSender {
   std::unique_ptr<AudioDecoder> decoder_;
   std::unique_ptr<JitterBuffer> jitter_;
   PlayoutBuffer playout_;
+  std::unique_ptr<UlawPlayoutBuffer> ulawPlayout_;  ///< owned; PCMU calls only
   ReceiverStats receiverStats_;
   RtcpSender rtcpSender_;
   DtmfReceiver dtmfIn_;

@@ -1,8 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <array>
 #include <vector>
 
 #include "media/PlayoutBuffer.hpp"
+#include "media/codec/G711.hpp"
 
 using namespace parley::media;
 
@@ -73,4 +76,33 @@ TEST_CASE("playout buffer keeps sample order across wraps, drains and odd chunk 
     for (size_t i = 0; i < kFrameSamples && expect != next; ++i) REQUIRE(f.samples[i] == expect++);
   CHECK(expect == next);
   CHECK(b.empty());
+}
+
+TEST_CASE("mu-law playout hands out 160-byte payloads unchanged, pads with mu-law silence") {
+  // The padding code is what the G.711 encoder makes of a zero sample.
+  CHECK(g711::linearToUlaw(0) == kUlawSilence);
+  UlawPlayoutBuffer pb;
+  std::vector<uint8_t> in(kUlawFrameBytes + 40);
+  for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<uint8_t>(i);
+  CHECK(pb.write(in) == in.size());
+  CHECK(pb.queuedMs() == 25);
+  std::array<uint8_t, kUlawFrameBytes> out{};
+  REQUIRE(pb.pop(out));
+  CHECK(std::equal(out.begin(), out.end(), in.begin()));
+  CHECK_FALSE(pb.pop(out));  // 40 bytes wait for more unless the utterance ended
+  pb.markEnd();
+  REQUIRE(pb.pop(out));
+  CHECK(std::equal(out.begin(), out.begin() + 40, in.begin() + kUlawFrameBytes));
+  CHECK(std::all_of(out.begin() + 40, out.end(), [](uint8_t b) { return b == kUlawSilence; }));
+  CHECK(pb.playedSamples() == in.size());
+  CHECK(pb.write(in) == in.size());
+  CHECK(pb.flush() == in.size());
+  CHECK_FALSE(pb.pop(out));
+}
+
+TEST_CASE("mu-law playout is bounded like PCM playout") {
+  UlawPlayoutBuffer pb(kUlawFrameBytes * 2);
+  std::vector<uint8_t> in(kUlawFrameBytes * 3, 0x10);
+  CHECK(pb.write(in) == kUlawFrameBytes * 2);
+  CHECK(pb.queuedMs() == 40);
 }

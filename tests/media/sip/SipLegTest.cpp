@@ -2,6 +2,7 @@
 // media timeout and who sends BYE.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <string>
@@ -30,6 +31,7 @@ struct Signals : SipLegSignalling {
 
 struct Listener : CallLegListener {
   SipLeg* leg = nullptr;
+  bool echo = true;  ///< send every caller frame back (off where only agent audio may play)
   int frames = 0;
   int loudFrames = 0;
   std::string dtmf;
@@ -40,7 +42,7 @@ struct Listener : CallLegListener {
     int peak = 0;
     for (auto s : f.samples) peak = std::max(peak, std::abs(int{s}));
     if (peak > 1000) ++loudFrames;
-    leg->sendAudio(f);  // echo
+    if (echo) leg->sendAudio(f);
   }
   void onLegDtmf(const DtmfEvent& e) override { dtmf.push_back(e.digit); }
   void onLegHangup(HangupReason r) override {
@@ -71,11 +73,12 @@ struct Rig {
   std::vector<Event> events;
   DtmfReceiver peerDtmf;
   std::string digits;
-  std::vector<uint16_t> seqs;  ///< every RTP sequence number received, in order
+  std::vector<uint16_t> seqs;                  ///< every RTP sequence number received, in order
+  std::vector<std::vector<uint8_t>> payloads;  ///< every PCMU payload received, in order
   uint16_t peerSeq = 100;
   uint32_t peerTs = 5000;
 
-  explicit Rig(int mediaTimeoutMs) {
+  explicit Rig(int mediaTimeoutMs, SipCodec codec = SipCodec::Pcmu) {
     uv_loop_init(&loop);
     pacer = std::make_unique<Pacer>(&loop, clock, "sip-leg-test");
     peer = std::make_unique<core::UdpSocket>(&loop, [this](auto data, const auto&) {
@@ -89,6 +92,7 @@ struct Rig {
       }
       if (!p || p->payloadType() != 0) return;
       ++peerReceived;
+      payloads.emplace_back(p->payload().begin(), p->payload().end());
       std::array<int16_t, AudioDecoder::kMaxDecodeSamples> pcm;
       int n = peerDecoder.decode(p->payload(), pcm);
       int peak = 0;
@@ -100,8 +104,8 @@ struct Rig {
                      .rtpBind = *core::SocketAddress::parse("127.0.0.1:0"),
                      // The SDP names a port nobody listens on: only latching reaches the peer.
                      .remote = core::SocketAddress::parse("127.0.0.1:9"),
-                     .choice = SdpChoice{.codec = SipCodec::Pcmu,
-                                         .payloadType = 0,
+                     .choice = SdpChoice{.codec = codec,
+                                         .payloadType = codec == SipCodec::Pcma ? 8 : 0,
                                          .clockRate = 8000,
                                          .dtmfPayloadType = 101},
                      .mediaTimeoutMs = mediaTimeoutMs};
@@ -287,4 +291,102 @@ TEST_CASE("sip leg sends queued RFC 4733 digits: marker first, three end packets
   // Events and audio share one sequence: no gaps (loopback UDP does not lose packets).
   for (size_t i = 1; i < rig.seqs.size(); ++i)
     CHECK(static_cast<uint16_t>(rig.seqs[i] - rig.seqs[i - 1]) == 1);
+}
+
+namespace {
+
+/// µ-law bytes as a TTS would send them: speech-like codes, never the silence code 0xFF, so a
+/// payload that carries any of them is told apart from the leg's own silence.
+std::vector<uint8_t> ttsUlaw(size_t n) {
+  std::vector<uint8_t> out(n);
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>((i * 37 + i / 160) % 0xFF);
+  return out;
+}
+
+bool silent(const std::vector<uint8_t>& payload) {
+  return std::all_of(payload.begin(), payload.end(), [](uint8_t b) { return b == kUlawSilence; });
+}
+
+/// Latches the leg onto the peer (the SDP address is dead) and waits for its first packet.
+void latch(Rig& rig) {
+  rig.listener.echo = false;
+  rig.leg->start();
+  for (int i = 0; i < 3; ++i) rig.sendTone();
+  rig.runUntil([&] { return rig.peerReceived > 0; }, std::chrono::seconds(3));
+  REQUIRE(rig.peerReceived > 0);
+}
+
+}  // namespace
+
+TEST_CASE("sip leg on PCMU sends queued mu-law bytes as RTP payloads unchanged") {
+  Rig rig(5000);
+  CHECK((rig.leg->preferredOutboundFormat() == OutboundAudioFormat::Ulaw8k));
+  latch(rig);
+  // 10 whole frames and a partial one, in chunks that do not line up with frames.
+  const auto tts = ttsUlaw(10 * kUlawFrameBytes + 50);
+  size_t accepted = 0;
+  for (size_t at = 0; at < tts.size(); at += 333) {
+    auto chunk = std::span<const uint8_t>(tts).subspan(at, std::min<size_t>(333, tts.size() - at));
+    accepted += rig.leg->sendUlaw(chunk);
+  }
+  CHECK(accepted == tts.size());
+  CHECK(rig.leg->queuedAudioMs() == static_cast<int>(tts.size() / 8));
+  rig.leg->endOfUtterance();
+  rig.runUntil(
+      [&] { return rig.leg->stats().passthroughFrames >= 11 && rig.leg->queuedAudioMs() == 0; },
+      std::chrono::seconds(3));
+  rig.runUntil([] { return false; }, std::chrono::milliseconds(100));
+  CHECK(rig.leg->stats().passthroughFrames == 11);
+  CHECK(rig.leg->playedSamples() == tts.size() * kPcmSamplesPerUlawByte);
+  // The TTS bytes arrive as 11 consecutive payloads, byte for byte; the last one is padded with
+  // µ-law silence.
+  auto first = std::find_if(rig.payloads.begin(), rig.payloads.end(),
+                            [](const auto& p) { return !silent(p); });
+  REQUIRE(std::distance(first, rig.payloads.end()) >= 11);
+  std::vector<uint8_t> got;
+  for (auto it = first; it != first + 11; ++it) {
+    CHECK(it->size() == kUlawFrameBytes);
+    got.insert(got.end(), it->begin(), it->end());
+  }
+  std::vector<uint8_t> want = tts;
+  want.resize(11 * kUlawFrameBytes, kUlawSilence);
+  CHECK(got == want);
+  for (auto it = first + 11; it != rig.payloads.end(); ++it) CHECK(silent(*it));
+}
+
+TEST_CASE("sip leg barge-in flush stops queued mu-law within one frame") {
+  Rig rig(5000);
+  latch(rig);
+  const auto tts = ttsUlaw(5 * 8000);  // 5 s of agent speech
+  REQUIRE(rig.leg->sendUlaw(tts) == tts.size());
+  rig.runUntil([&] { return rig.leg->stats().passthroughFrames >= 5; }, std::chrono::seconds(3));
+  REQUIRE(rig.leg->stats().passthroughFrames >= 5);
+  const uint64_t sentBefore = rig.leg->stats().passthroughFrames;
+  const uint64_t played = rig.leg->playedSamples();
+  CHECK(played == sentBefore * kUlawFrameBytes * kPcmSamplesPerUlawByte);
+  // Barge-in: everything queued is dropped and reported in 16 kHz sample times.
+  CHECK(rig.leg->flushAudio() == tts.size() * kPcmSamplesPerUlawByte - played);
+  CHECK(rig.leg->queuedAudioMs() == 0);
+  const uint64_t rtpBefore = rig.leg->stats().rtpSent;
+  rig.runUntil([&] { return rig.leg->stats().rtpSent >= rtpBefore + 10; }, std::chrono::seconds(3));
+  rig.runUntil([] { return false; }, std::chrono::milliseconds(60));
+  // The very next frame is silence: no TTS byte is sent after the flush.
+  CHECK(rig.leg->stats().passthroughFrames == sentBefore);
+  CHECK(rig.leg->playedSamples() == played);
+  const auto loud = std::count_if(rig.payloads.begin(), rig.payloads.end(),
+                                  [](const auto& p) { return !silent(p); });
+  CHECK(static_cast<uint64_t>(loud) == sentBefore);
+  CHECK(silent(rig.payloads.back()));
+}
+
+TEST_CASE("sip leg on PCMA keeps 16 kHz PCM and refuses mu-law bytes") {
+  Rig rig(5000, SipCodec::Pcma);
+  CHECK((rig.leg->preferredOutboundFormat() == OutboundAudioFormat::Pcm16k));
+  const auto tts = ttsUlaw(kUlawFrameBytes);
+  CHECK(rig.leg->sendUlaw(tts) == 0);
+  CHECK(rig.leg->queuedAudioMs() == 0);
+  std::vector<int16_t> pcm(kFrameSamples, 1000);
+  CHECK(rig.leg->sendSamples(pcm) == pcm.size());
+  CHECK(rig.leg->queuedAudioMs() == 20);
+  CHECK(rig.leg->flushAudio() == pcm.size());
 }
