@@ -14,6 +14,7 @@
 #include "agent/webhooks/WebhookSignature.hpp"
 #include "core/LoopThread.hpp"
 #include "tests/agent/fleet/FleetTestSupport.hpp"
+#include "tests/agent/webhooks/WebhookTestSupport.hpp"
 #include "tests/dialog/HttpTestServer.hpp"
 
 using namespace parley;
@@ -28,53 +29,8 @@ namespace {
 const std::string kSecret = "whsec-test-0123456789";
 
 agent::WebhookEndpoints endpointsFor(const std::string& url) {
-  return agent::WebhookEndpoints::fromYaml(
-      "tenants:\n  demo: {url: '" + url + "', secret_env: HOOK_SECRET}\n", "t",
-      [](const std::string& k) -> std::optional<std::string> {
-        if (k == "HOOK_SECRET") return kSecret;
-        return std::nullopt;
-      });
+  return test::webhookEndpointsFor(url, kSecret);
 }
-
-agent::CallEvent event(const std::string& type, const std::string& tenant = "demo") {
-  agent::CallEvent e;
-  e.id = agent::newEventId();
-  e.type = type;
-  e.tenant = tenant;
-  e.callId = "call-1";
-  e.at = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  e.data = {{"id", "call-1"}};
-  return e;
-}
-
-// Runs `f` on the loop thread and waits for it.
-struct Receiver {
-  std::atomic<int> failFirst{0};
-  std::atomic<int> seen{0};
-  dialog::test::HttpTestServer server{[this](const HttpTestRequest&) {
-    HttpTestResponse r;
-    r.status = seen.fetch_add(1) < failFirst.load() ? 500 : 200;
-    r.pieces = {{0, "ok"}};
-    return r;
-  }};
-  // Distinct event ids of 200-answered requests with a valid signature.
-  std::set<std::string> deliveredIds() {
-    std::set<std::string> ids;
-    auto reqs = server.requests();
-    int n = 0;
-    for (const auto& r : reqs) {
-      bool ok = n++ >= failFirst.load();
-      if (!ok) continue;
-      REQUIRE(agent::verifySignature(kSecret, r.header("parley-signature"), r.body,
-                                     std::chrono::system_clock::now()));
-      auto body = nlohmann::json::parse(r.body);
-      CHECK(body["id"] == r.header("parley-event-id"));
-      CHECK(body["type"] == r.header("parley-event-type"));
-      ids.insert(r.header("parley-event-id"));
-    }
-    return ids;
-  }
-};
 
 }  // namespace
 
@@ -82,14 +38,15 @@ TEST_CASE("events survive failed deliveries and a restart - and arrive signed") 
   auto dir =
       std::filesystem::temp_directory_path() / ("parley-webhooks-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
-  Receiver rx;
+  test::WebhookReceiver rx(kSecret);
   rx.failFirst = 3;
   agent::WebhookSettings ws;
   ws.initialBackoffMs = 100;
   ws.timeoutMs = 2000;
   core::MetricsRegistry metrics;
-  std::vector<agent::CallEvent> events = {event("call.started"), event("appointment.booked"),
-                                          event("call.ended")};
+  std::vector<agent::CallEvent> events = {test::webhookEvent("call.started"),
+                                          test::webhookEvent("appointment.booked"),
+                                          test::webhookEvent("call.ended")};
   {
     agent::WebhookOutbox outbox(dir / "webhooks.sqlite");
     core::LoopThread loop("fleet-test", metrics);
@@ -99,7 +56,7 @@ TEST_CASE("events survive failed deliveries and a restart - and arrive signed") 
                                                      outbox, ws, core::SystemClock::instance(),
                                                      metrics);
       for (const auto& e : events) d->onCallEvent(e);
-      d->onCallEvent(event("call.ended", "no-webhook-tenant"));  // ignored
+      d->onCallEvent(test::webhookEvent("call.ended", "no-webhook-tenant"));  // ignored
     });
     // The first attempts fail (500); stop the "worker" before everything got through.
     CHECK(waitFor([&] { return rx.seen.load() >= 3; }));
@@ -107,7 +64,7 @@ TEST_CASE("events survive failed deliveries and a restart - and arrive signed") 
     loop.stop();
     CHECK(outbox.counts().pending + outbox.counts().delivered == 3);
   }
-  CHECK(rx.deliveredIds().size() < 3);  // not all delivered before the restart
+  CHECK(rx.delivered().size() < 3);  // not all delivered before the restart
   {
     agent::WebhookOutbox outbox(dir / "webhooks.sqlite");  // the restarted worker
     core::LoopThread loop("fleet-test2", metrics);
@@ -122,7 +79,7 @@ TEST_CASE("events survive failed deliveries and a restart - and arrive signed") 
     loop.stop();
     CHECK(outbox.counts().pending == 0);
   }
-  auto ids = rx.deliveredIds();
+  auto ids = rx.delivered();
   CHECK(ids.size() == 3);
   for (const auto& e : events) CHECK(ids.count(e.id) == 1);
   CHECK(metrics.renderPrometheus().find("parley_webhook_deliveries_total{result=\"failed\"} 3") !=
@@ -141,7 +98,7 @@ TEST_CASE("an unreachable receiver is retried with growing waits and given up af
   core::MetricsRegistry metrics;
   core::LoopThread loop("fleet-test3", metrics);
   std::unique_ptr<agent::WebhookDispatcher> d;
-  auto e = event("call.ended");
+  auto e = test::webhookEvent("call.ended");
   onLoop(loop, [&] {
     // Port 9 (discard) on loopback: connection refused.
     d = std::make_unique<agent::WebhookDispatcher>(loop.loop(),

@@ -15,6 +15,7 @@
 #include "core/LoopThread.hpp"
 #include "tests/agent/fleet/FleetTestSupport.hpp"
 #include "tests/agent/fleet/RedisServer.hpp"
+#include "tests/agent/webhooks/WebhookTestSupport.hpp"
 #include "tests/dialog/HttpTestServer.hpp"
 #include "tools/sqlite/SqliteDb.hpp"
 
@@ -31,46 +32,8 @@ namespace {
 const std::string kSecret = "whsec-stream-0123456789";
 
 agent::WebhookEndpoints endpointsFor(const std::string& url) {
-  return agent::WebhookEndpoints::fromYaml(
-      "tenants:\n  demo: {url: '" + url + "', secret_env: HOOK_SECRET}\n", "t",
-      [](const std::string& k) -> std::optional<std::string> {
-        if (k == "HOOK_SECRET") return kSecret;
-        return std::nullopt;
-      });
+  return test::webhookEndpointsFor(url, kSecret);
 }
-
-agent::CallEvent event(const std::string& type) {
-  agent::CallEvent e;
-  e.id = agent::newEventId();
-  e.type = type;
-  e.tenant = "demo";
-  e.callId = "call-1";
-  e.at = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  e.data = {{"id", "call-1"}};
-  return e;
-}
-
-struct Receiver {
-  std::atomic<int> failFirst{0};
-  std::atomic<int> seen{0};
-  dialog::test::HttpTestServer server{[this](const HttpTestRequest&) {
-    HttpTestResponse r;
-    r.status = seen.fetch_add(1) < failFirst.load() ? 500 : 204;
-    return r;
-  }};
-  // Event ids of the answered-2xx requests; every request must be signed.
-  std::set<std::string> delivered() {
-    std::set<std::string> ids;
-    int n = 0;
-    for (const auto& r : server.requests()) {
-      CHECK(agent::verifySignature(kSecret, r.header("parley-signature"), r.body,
-                                   std::chrono::system_clock::now()));
-      CHECK(json::parse(r.body)["id"] == r.header("parley-event-id"));
-      if (n++ >= failFirst.load()) ids.insert(r.header("parley-event-id"));
-    }
-    return ids;
-  }
-};
 
 struct TempDir {
   std::filesystem::path path;
@@ -100,13 +63,13 @@ struct FakeForwarder : agent::WebhookForwarder {
 
 TEST_CASE("fleet mode: the local outbox hands events on - and delivers them itself if refused") {
   TempDir dir("hook-forward");
-  Receiver rx;
+  test::WebhookReceiver rx(kSecret);
   agent::WebhookOutbox outbox(dir.path / "webhooks.sqlite");
   core::MetricsRegistry metrics;
   core::LoopThread loop("fleet-test", metrics);
   FakeForwarder fwd;
   std::unique_ptr<agent::WebhookDispatcher> d;
-  auto taken = event("call.started"), refused = event("call.ended");
+  auto taken = test::webhookEvent("call.started"), refused = test::webhookEvent("call.ended");
   onLoop(loop, [&] {
     d = std::make_unique<agent::WebhookDispatcher>(loop.loop(), endpointsFor(rx.server.baseUrl()),
                                                    outbox, agent::WebhookSettings{},
@@ -155,7 +118,7 @@ TEST_CASE(
     "the redis stream delivers with retries, takes over a dead consumer's entry, gives up old "
     "ones") {
   test::RedisServer redis;
-  Receiver rx;
+  test::WebhookReceiver rx(kSecret);
   rx.failFirst = 2;
   core::MetricsRegistry metrics;
   core::LoopThread loop("fleet-stream", metrics);
@@ -178,7 +141,7 @@ TEST_CASE(
   REQUIRE(waitFor([&] { return up.load(); }));
 
   // A consumer that read an entry and died: its entry sits in the pending list.
-  auto orphan = event("appointment.booked");
+  auto orphan = test::webhookEvent("appointment.booked");
   json orphanEvent = {{"id", orphan.id},     {"tenant", "demo"},
                       {"type", orphan.type}, {"body", orphan.envelope().dump()},
                       {"created_at_ms", 1},  {"attempts", 0}};
@@ -195,8 +158,9 @@ TEST_CASE(
   stale["created_at_ms"] = 1;
   redis.cli("XADD t:webhooks '*' event '" + stale.dump() + "'");
 
-  std::vector<agent::CallEvent> events = {event("call.started"), event("call.ended"),
-                                          event("appointment.cancelled")};
+  std::vector<agent::CallEvent> events = {test::webhookEvent("call.started"),
+                                          test::webhookEvent("call.ended"),
+                                          test::webhookEvent("appointment.cancelled")};
   std::atomic<int> forwarded{0};
   onLoop(loop, [&] {
     stream = std::make_unique<agent::WebhookStream>(loop.loop(), *client, endpoints, ws, ss,
