@@ -55,6 +55,8 @@ ProviderSettings WorkerContext::providerSettingsFor(const tools::Tenant& tenant)
   if (roles.stt) s.stt = l.stt;
   if (roles.llm) s.llm = l.llm;
   if (roles.tts) s.tts = l.tts;
+  s.localStt = roles.stt;
+  s.localTts = roles.tts;
   return s;
 }
 

@@ -2,7 +2,10 @@
 // Loads and validates tenant files (`config/tenants/*.yaml`, DESIGN.md §7). Every problem stops
 // the load with core::ConfigError naming the file:line, the key path
 // ("services[2].duration_minutes") and the reason, like the main config loader (core/Config.hpp).
-// Unknown keys are errors, so a typo never silently drops a setting.
+// Unknown keys are errors, so a typo never silently drops a setting. `language` and the
+// `languages:` entries are checked as TenantLanguage.hpp describes: known language, calling codes
+// of 1-3 digits used once per tenant, a local voice that can speak the language, a greeting, and
+// phrases where Parley has no built-in set.
 #include <filesystem>
 #include <memory>
 #include <string>

@@ -88,6 +88,7 @@ json recordJson(const dialog::CallRecord& r) {
   j["call_id"] = r.callId;
   j["tenant"] = r.tenantId;
   j["caller"] = r.callerNumber;
+  j["language"] = r.language;
   j["outcome"] = dialog::toString(r.outcome);
   j["end_reason"] = r.endReason;
   j["summary"] = r.summary;
@@ -166,6 +167,7 @@ int runConsole(const Options& o) {
   live << fmt::format("calling {} ({}) as {} — {} providers, {} time\n", tenant->displayName,
                       tenant->id, script.caller.empty() ? "unknown caller" : script.caller,
                       o.providers, o.realtime ? "real" : "virtual");
+  live << fmt::format("language: {}\n", tools::pickCallLanguage(*tenant, script.caller).tag);
   ScriptedCallResult result = runScriptedCall(std::move(setup));
   const dialog::CallRecord& record = result.record;
   if (!o.out.empty()) media::WavFile::write(o.out, media::kInternalRate, 1, result.agentAudio);

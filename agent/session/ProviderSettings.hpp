@@ -42,6 +42,10 @@ struct ProviderSettings {
   dialog::ConversationConfig conversation;
   /// Optional override of how clients are made (null: the three configs above are used).
   std::shared_ptr<ProviderFactory> factory;
+  /// The STT / TTS configs point at Parley's local engines (pocketsphinx, flite/espeak-ng): the
+  /// call's language then picks a local voice, and the English-only STT model is noted.
+  bool localStt = false;
+  bool localTts = false;
 };
 
 }  // namespace parley::agent

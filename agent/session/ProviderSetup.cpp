@@ -1,14 +1,10 @@
 #include "agent/session/ProviderSetup.hpp"
 
+#include "tools/TenantLanguage.hpp"
+
 namespace parley::agent {
-namespace {
 
-/// "en-US" → "en": Deepgram and ElevenLabs take the language subtag.
-std::string languageSubtag(const std::string& tag) {
-  return tag.substr(0, tag.find('-'));
-}
-
-}  // namespace
+using tools::languageSubtag;  // "en-US" → "en": Deepgram and ElevenLabs take the subtag
 
 ProviderSettings localProviderSettings(const dialog::local::LocalProviderUrls& urls,
                                        const tools::Tenant& tenant) {
@@ -22,6 +18,8 @@ ProviderSettings localProviderSettings(const dialog::local::LocalProviderUrls& u
   s.llm.baseUrl = urls.openAiBase;
   s.llm.apiKey.clear();
   s.llm.model = "parley-booking:" + tenant.id;
+  s.localStt = true;
+  s.localTts = true;
   return s;
 }
 

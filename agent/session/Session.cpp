@@ -5,9 +5,11 @@
 
 #include "agent/SessionRegistry.hpp"
 #include "agent/WorkerContext.hpp"
+#include "agent/session/CallLanguageSetup.hpp"
 #include "agent/session/DefaultProviderFactory.hpp"
 #include "core/Error.hpp"
 #include "core/Log.hpp"
+#include "core/Metrics.hpp"
 #include "core/Timer.hpp"
 #include "dialog/conversation/CallSummarizer.hpp"
 #include "dialog/conversation/Conversation.hpp"
@@ -60,16 +62,25 @@ class SessionImpl final : public media::CallLegListener,
         params_(std::move(params)),
         clock_(params_.clock ? *params_.clock : core::SystemClock::instance()),
         uvLoop_(loop.thread ? loop.thread->loop() : params_.uvLoop),
-        log_(core::Logger("session").with("call_id", params_.callId)) {
+        language_(tools::pickCallLanguage(*params_.tenant, params_.callerNumber)),
+        log_(core::Logger("session")
+                 .with("call_id", params_.callId)
+                 .with("tenant", params_.tenant->id)
+                 .with("language", language_.tag)) {
     record_.callId = params_.callId;
     record_.tenantId = params_.tenant->id;
     record_.callerNumber = params_.callerNumber;
-    record_.language = params_.tenant->language;
+    record_.language = language_.tag;
     startNs_ = clock_.monoNs();
   }
 
   void build() {
     ProviderSettings& ps = params_.providers;
+    applyCallLanguage(ps, language_, log_);  // before any client is made from `ps`
+    core::MetricsRegistry::global()
+        .counter("parley_call_languages_total", "Calls started, by the language chosen for them",
+                 {{"language", language_.tag}})
+        .inc();
     std::shared_ptr<ProviderFactory> factory = ps.factory;
     if (!factory) factory = std::make_shared<DefaultProviderFactory>(ps);
     factory_ = factory;
@@ -82,10 +93,12 @@ class SessionImpl final : public media::CallLegListener,
     parts.toolSpecs = toolSpecs(*registry);
     parts.tools = std::make_unique<dialog::ThreadPoolToolExecutor>(uvLoop_, registry);
     parts.prefetch = prefetchCalls();
+    parts.greeting = params_.outbound ? outboundGreeting() : language_.greeting;
+    tools::CallLanguage spoken = language_;
+    spoken.greeting = parts.greeting;
     parts.systemPrompt =
-        dialog::buildSystemPrompt(*params_.tenant, clock_.wallNow(), params_.callerNumber);
-    parts.greeting = params_.tenant->greeting;
-    if (params_.outbound) applyOutbound(parts);
+        dialog::buildSystemPrompt(*params_.tenant, clock_.wallNow(), params_.callerNumber, spoken);
+    if (params_.outbound) parts.systemPrompt += outboundNote();
     parts.legHasEchoCancellation = params_.legHasEchoCancellation;
     parts.legCanTransfer = params_.legCanTransfer;
     parts.vadSnrDb = media::VadConfig{}.snrDb;
@@ -105,36 +118,45 @@ class SessionImpl final : public media::CallLegListener,
     return calls;
   }
 
-  /// Outbound call: the prompt says so and carries the context; the greeting introduces us.
-  void applyOutbound(dialog::ConversationParts& parts) const {
-    const auto& t = *params_.tenant;
+  /// POST /v1/calls "context" as a JSON object ({} if absent or not an object).
+  nlohmann::json callContext() const {
     nlohmann::json ctx = params_.callContext.empty()
                              ? nlohmann::json::object()
                              : nlohmann::json::parse(params_.callContext, nullptr, false);
-    if (!ctx.is_object()) ctx = nlohmann::json::object();
-    parts.systemPrompt +=
+    return ctx.is_object() ? ctx : nlohmann::json::object();
+  }
+
+  /// Outbound call: the prompt says so and carries the context.
+  std::string outboundNote() const {
+    nlohmann::json ctx = callContext();
+    std::string note =
         "\n\nThis is an outbound call: you called " +
         (params_.callerNumber.empty() ? std::string("the customer") : params_.callerNumber) +
-        " on behalf of " + t.displayName + ".";
+        " on behalf of " + params_.tenant->displayName + ".";
     if (!ctx.empty())
-      parts.systemPrompt +=
-          " What we know about the person and why we call (JSON): " + ctx.dump() + ".";
+      note += " What we know about the person and why we call (JSON): " + ctx.dump() + ".";
+    return note;
+  }
+
+  /// Outbound call: the context's "greeting", else one that introduces us (by "name").
+  std::string outboundGreeting() const {
+    const auto& t = *params_.tenant;
+    nlohmann::json ctx = callContext();
     std::string name = ctx.contains("name") && ctx["name"].is_string()
                            ? ctx["name"].get<std::string>()
                            : std::string();
-    if (ctx.contains("greeting") && ctx["greeting"].is_string()) {
-      parts.greeting = ctx["greeting"].get<std::string>();
-    } else {
-      parts.greeting = "Hello" + (name.empty() ? std::string() : " " + name) + ", this is " +
-                       t.displayName + ". How can I help you today?";
-    }
+    if (ctx.contains("greeting") && ctx["greeting"].is_string())
+      return ctx["greeting"].get<std::string>();
+    return "Hello" + (name.empty() ? std::string() : " " + name) + ", this is " + t.displayName +
+           ". How can I help you today?";
   }
 
   // ---- CallLegListener ----
   void onLegConnected() override {
     if (ended_) return;
-    log_.info("call connected (tenant {}, caller {})", params_.tenant->id,
-              params_.callerNumber.empty() ? "unknown" : params_.callerNumber);
+    log_.info("call connected (tenant {}, caller {}, language {}{})", params_.tenant->id,
+              params_.callerNumber.empty() ? "unknown" : params_.callerNumber, language_.tag,
+              language_.extra ? " from +" + language_.callingCode : std::string(" (default)"));
     conversation_->start();
   }
   void onLegAudio(const media::AudioFrame& frame) override {
@@ -265,6 +287,7 @@ class SessionImpl final : public media::CallLegListener,
   SessionParams params_;
   const core::Clock& clock_;
   uv_loop_t* uvLoop_;
+  tools::CallLanguage language_;  ///< points into params_.tenant (held for the whole call)
   core::Logger log_;
   std::shared_ptr<ProviderFactory> factory_;
   media::Vad vad_;

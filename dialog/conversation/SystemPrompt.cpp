@@ -8,8 +8,9 @@ namespace parley::dialog {
 
 std::string buildSystemPrompt(const tools::Tenant& tenant,
                               std::chrono::system_clock::time_point now,
-                              const std::string& callerNumber) {
-  std::string p = tenant.systemPrompt;
+                              const std::string& callerNumber,
+                              const tools::CallLanguage& language) {
+  std::string p = language.systemPrompt;
   if (!p.empty() && p.back() != '\n') p += '\n';
   p += fmt::format("\nBusiness: {}", tenant.displayName);
   if (!tenant.address.empty()) p += fmt::format(", {}", tenant.address);
@@ -30,6 +31,13 @@ std::string buildSystemPrompt(const tools::Tenant& tenant,
     p += "\nThe caller's number is unknown: ask for a phone number before booking.";
   else
     p += fmt::format("\nThe caller's number is {}.", callerNumber);
+  // Stated even for single-language tenants: models drift into the caller's language otherwise
+  // when a name or a word sounds foreign.
+  p += fmt::format("\nSpeak {} ({}) for the whole call{}.",
+                   language.name.empty() ? language.tag : language.name, language.tag,
+                   language.extra ? ", the language of the caller's country" : "");
+  if (!language.greeting.empty())
+    p += fmt::format("\nYou have already greeted the caller with: \"{}\"", language.greeting);
   p += "\nEverything you write is spoken: no lists, markdown or emoji. When the caller is done, "
        "say goodbye and call end_call.";
   return p;
