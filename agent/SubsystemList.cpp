@@ -7,9 +7,15 @@ namespace parley::agent {
 
 std::vector<std::unique_ptr<Subsystem>> makeSubsystems(WorkerContext& context) {
   std::vector<std::unique_ptr<Subsystem>> list;
-  (void)context;
-  list.push_back(makeWhipSubsystem(context));  // WebRTC browser calls (issue 8)
-  list.push_back(makeSipSubsystem(context));   // phone calls over a SIP trunk (issue 9)
+  try {
+    list.push_back(makeWhipSubsystem(context));  // WebRTC browser calls (issue 8)
+    list.push_back(makeSipSubsystem(context));   // phone calls over a SIP trunk (issue 9)
+  } catch (...) {
+    // A later subsystem refused its configuration: the ones already built hold sockets on the
+    // media loops that only their stop() closes (on those loops); destroying them is not enough.
+    for (auto it = list.rbegin(); it != list.rend(); ++it) (*it)->stop();
+    throw;
+  }
   return list;
 }
 
