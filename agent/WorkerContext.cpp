@@ -2,10 +2,12 @@
 
 #include <thread>
 
+#include "agent/session/ConversationSettings.hpp"
 #include "agent/session/ProviderSetup.hpp"
 #include "core/Error.hpp"
 #include "dialog/local/LocalProviders.hpp"
 #include "tools/Tenant.hpp"
+#include "tools/TenantLoader.hpp"
 #include "tools/booking/CachingBookingStore.hpp"
 #include "tools/booking/SqliteBookingStore.hpp"
 
@@ -29,6 +31,8 @@ WorkerContext::WorkerContext(const WorkerSettings& settings, Router& router, Rea
   a.lagBudgetMs = c.getDouble("admission.lag_budget_ms");
   a.cores = std::max(1u, std::thread::hardware_concurrency());
   admission_ = std::make_unique<AdmissionControl>(a, sessions, readiness);
+  for (const auto& t : tenants.all())
+    conversations_[t->id] = tenantConversationConfig(settings.conversation, *t);
 }
 
 LocalRoles localRolesFor(const WorkerSettings& settings) {
@@ -40,7 +44,8 @@ LocalRoles localRolesFor(const WorkerSettings& settings) {
 
 ProviderSettings WorkerContext::providerSettingsFor(const tools::Tenant& tenant) const {
   ProviderSettings s = cloudProviderSettings(tenant);
-  s.conversation = settings_.conversation;
+  auto conv = conversations_.find(tenant.id);
+  s.conversation = conv != conversations_.end() ? conv->second : settings_.conversation;
   const core::Config& c = settings_.raw;
   s.stt.apiKey = c.getString("providers.deepgram.api_key");
   s.llm.apiKey = c.getString("providers.openai.api_key");

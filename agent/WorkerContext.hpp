@@ -150,6 +150,8 @@ class WorkerContext {
   std::mutex storesMutex_;
   std::map<std::string, std::shared_ptr<tools::BookingStore>> stores_;
   std::shared_ptr<tools::AvailabilityCache> availabilityCache_;
+  /// Per tenant id: the worker's conversation settings with the tenant's `conversation:` block.
+  std::map<std::string, dialog::ConversationConfig> conversations_;
 };
 
 /// Which provider roles have no cloud key and so need the local engines: {stt, llm, tts}.

@@ -93,6 +93,11 @@ struct Tenant {
   /// More languages, chosen per call from the caller's calling code (pickCallLanguage); empty =
   /// every call runs in `language`.
   std::vector<TenantLanguage> languages;
+  /// The tenant's `conversation:` block (turn-taking overrides of the worker's conversation.*
+  /// settings) as written, at its own line numbers of `sourceFile` (blank lines before it), or
+  /// "" if none. The loader checks only that it is a mapping; the agent validates the keys with
+  /// the worker's schema (agent/session/ConversationSettings: tenantConversationConfig).
+  std::string conversationYaml;
   TenantProviders providers;
   BookingSettings booking;
   /// Browser calls (POST /whip/{id}) need "Authorization: Bearer <this>" when non-empty; it

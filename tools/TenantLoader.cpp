@@ -346,11 +346,43 @@ std::vector<TenantLanguage> extraLanguages(const Reader& r, const YAML::Node& ro
   return out;
 }
 
-Tenant parse(const YAML::Node& root, const Reader& r, const core::EnvLookup& env) {
-  r.checkKeys(root, "",
-              {"id", "display_name", "phone_numbers", "time_zone", "address", "hours",
-               "closed_dates", "services", "staff", "greeting", "system_prompt", "language",
-               "voice", "languages", "providers", "booking", "webrtc", "transfer_to"});
+// The `conversation:` block as written (its lines of `text`), preceded by blank lines so that
+// its line numbers stay those of the file: the agent validates it with the worker's schema for
+// conversation.* (agent/session/ConversationSettings), whose messages then point into the file.
+std::string conversationBlock(const YAML::Node& root, const Reader& r, std::string_view text) {
+  const YAML::Node block = root["conversation"];
+  if (!block.IsDefined() || block.IsNull()) return {};
+  if (!block.IsMap()) r.fail("conversation", block, "must be a mapping of conversation.* keys");
+  YAML::Mark mark;
+  for (const auto& kv : root)
+    if (kv.first.as<std::string>() == "conversation") mark = kv.first.Mark();
+  const size_t first = static_cast<size_t>(mark.line);
+  std::string out(first, '\n');
+  size_t line = 0, at = 0;
+  while (at <= text.size()) {
+    size_t end = text.find('\n', at);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view l = text.substr(at, end - at);
+    if (line == first) {
+      out += std::string(l) + '\n';
+    } else if (line > first) {
+      const bool inside = l.empty() || l.front() == ' ' || l.front() == '\t' || l.front() == '#';
+      if (!inside) break;
+      out += std::string(l) + '\n';
+    }
+    ++line;
+    at = end + 1;
+  }
+  return out;
+}
+
+Tenant parse(const YAML::Node& root, const Reader& r, const core::EnvLookup& env,
+             std::string_view text) {
+  r.checkKeys(
+      root, "",
+      {"id", "display_name", "phone_numbers", "time_zone", "address", "hours", "closed_dates",
+       "services", "staff", "greeting", "system_prompt", "language", "voice", "languages",
+       "conversation", "providers", "booking", "webrtc", "transfer_to"});
   Tenant t;
   t.id = r.str(root, "", "id", true);
   if (!validId(t.id)) r.fail("id", root["id"], "must be 1-64 characters of a-z, 0-9, '-', '_'");
@@ -439,6 +471,7 @@ Tenant parse(const YAML::Node& root, const Reader& r, const core::EnvLookup& env
   t.language = languageTag(r, root, "", "en-US");
   t.voice = r.str(root, "", "voice", false);
   t.languages = extraLanguages(r, root, t.language);
+  t.conversationYaml = conversationBlock(root, r, text);
   t.transferTo = r.str(root, "", "transfer_to", false);
   if (!t.transferTo.empty()) {
     const std::string& v = t.transferTo;
@@ -500,7 +533,7 @@ Tenant loadTenantText(std::string_view yamlText, const std::string& sourceName,
   }
   Reader r(sourceName);
   try {
-    Tenant t = parse(root, r, env);
+    Tenant t = parse(root, r, env, yamlText);
     t.sourceFile = sourceName;
     return t;
   } catch (const YAML::Exception& e) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/WorkerConfig.hpp"
+#include "agent/session/ConversationSettings.hpp"
 #include "agent/session/ScriptedCall.hpp"
 #include "core/Error.hpp"
 #include "media/AudioFrame.hpp"
@@ -160,7 +161,7 @@ int runConsole(const Options& o) {
   setup.providers = o.providers;
   setup.realtime = o.realtime;
   setup.wallStart = wallStart;
-  setup.conversation = settings.conversation;
+  setup.conversation = tenantConversationConfig(settings.conversation, *tenant);
   std::ostream& live = o.json ? std::cerr : std::cout;
   Printer printer(live);
   setup.observers = {&printer};

@@ -145,33 +145,76 @@ void addConversationKeys(core::ConfigSchema& s) {
          .max = 60});
 }
 
-dialog::ConversationConfig conversationConfigFrom(const core::Config& c) {
-  dialog::ConversationConfig out;
-  out.minEndpointingDelayMs = static_cast<int>(ms(c, "min_endpointing_delay"));
-  out.maxEndpointingDelayMs = static_cast<int>(ms(c, "max_endpointing_delay"));
-  out.finalizeAfterSilenceMs = static_cast<int>(ms(c, "finalize_after_silence"));
-  out.minInterruptionDurationMs = static_cast<int>(ms(c, "min_interruption_duration"));
-  out.minInterruptionWords = static_cast<int>(c.getInt(key("min_interruption_words")));
-  out.falseInterruptionTimeoutMs = static_cast<int>(ms(c, "false_interruption_timeout"));
-  out.backchannels = c.getList(key("backchannels"));
-  out.greetingInterruptible = c.getBool(key("greeting_interruptible"));
-  out.silenceRepromptMs = static_cast<int>(ms(c, "silence_reprompt"));
-  out.maxReprompts = static_cast<int>(c.getInt(key("max_reprompts")));
-  out.maxCallDurationMs = ms(c, "max_call_duration");
-  out.fillerDelayMs = static_cast<int>(ms(c, "filler_delay"));
-  out.maxToolRounds = static_cast<int>(c.getInt(key("max_tool_rounds")));
-  out.maxHistoryTurns = static_cast<int>(c.getInt(key("max_history_turns")));
-  out.preemptiveGeneration = c.getBool(key("preemptive_generation"));
-  out.echoGuardDb = c.getDouble(key("echo_guard_db"));
+namespace {
+
+/// Copies the keys of `c` into `out`: all of them, or with `onlySet` those not at their default
+/// (a tenant's block overrides only what it names).
+void readKeys(const core::Config& c, bool onlySet, dialog::ConversationConfig& out) {
+  auto set = [&](const char* name) { return !onlySet || c.sourceOf(key(name)) != "default"; };
+  auto msInt = [&](const char* name, int& field) {
+    if (set(name)) field = static_cast<int>(ms(c, name));
+  };
+  auto integer = [&](const char* name, int& field) {
+    if (set(name)) field = static_cast<int>(c.getInt(key(name)));
+  };
+  auto boolean = [&](const char* name, bool& field) {
+    if (set(name)) field = c.getBool(key(name));
+  };
+  msInt("min_endpointing_delay", out.minEndpointingDelayMs);
+  msInt("max_endpointing_delay", out.maxEndpointingDelayMs);
+  msInt("finalize_after_silence", out.finalizeAfterSilenceMs);
+  msInt("min_interruption_duration", out.minInterruptionDurationMs);
+  integer("min_interruption_words", out.minInterruptionWords);
+  msInt("false_interruption_timeout", out.falseInterruptionTimeoutMs);
+  if (set("backchannels")) out.backchannels = c.getList(key("backchannels"));
+  boolean("greeting_interruptible", out.greetingInterruptible);
+  msInt("silence_reprompt", out.silenceRepromptMs);
+  integer("max_reprompts", out.maxReprompts);
+  if (set("max_call_duration")) out.maxCallDurationMs = ms(c, "max_call_duration");
+  msInt("filler_delay", out.fillerDelayMs);
+  integer("max_tool_rounds", out.maxToolRounds);
+  integer("max_history_turns", out.maxHistoryTurns);
+  boolean("preemptive_generation", out.preemptiveGeneration);
+  if (set("echo_guard_db")) out.echoGuardDb = c.getDouble(key("echo_guard_db"));
+}
+
+/// The checks across keys, on the merged values; `c` says where each was set.
+void checkAcross(const dialog::ConversationConfig& out, const core::Config& c,
+                 const std::string& mergedWith) {
   if (out.minEndpointingDelayMs > out.maxEndpointingDelayMs)
     throw core::ConfigError(key("min_endpointing_delay"), c.sourceOf(key("min_endpointing_delay")),
                             "must not exceed conversation.max_endpointing_delay (" +
-                                std::to_string(out.maxEndpointingDelayMs) + " ms)");
+                                std::to_string(out.maxEndpointingDelayMs) + " ms" + mergedWith +
+                                ")");
   if (out.finalizeAfterSilenceMs > out.minEndpointingDelayMs)
-    throw core::ConfigError(
-        key("finalize_after_silence"), c.sourceOf(key("finalize_after_silence")),
-        "must not exceed conversation.min_endpointing_delay: the STT's final has to be asked for "
-        "before the turn may end");
+    throw core::ConfigError(key("finalize_after_silence"),
+                            c.sourceOf(key("finalize_after_silence")),
+                            "must not exceed conversation.min_endpointing_delay (" +
+                                std::to_string(out.minEndpointingDelayMs) + " ms" + mergedWith +
+                                "): the STT's final has to be asked for before the turn may end");
+}
+
+}  // namespace
+
+dialog::ConversationConfig conversationConfigFrom(const core::Config& c) {
+  dialog::ConversationConfig out;
+  readKeys(c, false, out);
+  checkAcross(out, c, "");
+  return out;
+}
+
+dialog::ConversationConfig tenantConversationConfig(const dialog::ConversationConfig& worker,
+                                                    const tools::Tenant& tenant) {
+  if (tenant.conversationYaml.empty()) return worker;
+  core::ConfigSchema schema;
+  addConversationKeys(schema);
+  // No environment: PARLEY_CONVERSATION_* already shaped the worker's values.
+  const core::EnvLookup noEnv = [](const std::string&) { return std::optional<std::string>(); };
+  core::Config c =
+      core::Config::loadText(schema, tenant.conversationYaml, tenant.sourceFile, noEnv);
+  dialog::ConversationConfig out = worker;
+  readKeys(c, true, out);
+  checkAcross(out, c, " with the worker's settings for the keys this tenant does not set");
   return out;
 }
 

@@ -4,34 +4,19 @@
 
 #include <string>
 
+#include "TestSupport.hpp"
 #include "core/Error.hpp"
 #include "tools/TenantLanguage.hpp"
 #include "tools/TenantLoader.hpp"
 
 using namespace parley::tools;
-using parley::core::ConfigError;
 
 namespace {
 
 // A valid tenant; `extra` is appended at the top level (e.g. a languages: block).
 std::string tenantText(const std::string& extra, const std::string& language = "en-US") {
-  return R"(id: multi
-display_name: Multi
-time_zone: Europe/Paris
-language: )" +
-         language +
-         R"(
-greeting: Hello, Multi here.
-hours:
-  monday: "09:00-12:00"
-services:
-  - id: cut
-    duration_minutes: 30
-staff:
-  - id: ann
-    name: Ann
-    services: [cut]
-)" + extra;
+  return test::minimalTenantYaml("multi") + "language: " + language +
+         "\ngreeting: Hello, Multi here.\n" + extra;
 }
 
 const char* kFrDe = R"(languages:
@@ -50,14 +35,8 @@ Tenant load(const std::string& text) {
   return loadTenantText(text, "t.yaml");
 }
 
-// The error message of loading `text` ("" if it loaded).
 std::string errorOf(const std::string& text) {
-  try {
-    load(text);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return test::tenantLoadError(text);
 }
 
 }  // namespace

@@ -15,28 +15,11 @@ using parley::core::ConfigError;
 
 namespace {
 
-const char* kMinimal = R"(id: mini
-display_name: Mini
-time_zone: Europe/Paris
-hours:
-  monday: "09:00-12:00"
-services:
-  - id: cut
-    duration_minutes: 30
-staff:
-  - id: ann
-    name: Ann
-    services: [cut]
-)";
+const std::string kMinimal = test::minimalTenantYaml("mini");
 
 // Loads `text` and returns the error message ("" if it loaded).
 std::string errorOf(const std::string& text) {
-  try {
-    loadTenantText(text, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return test::tenantLoadError(text);
 }
 
 }  // namespace
@@ -82,7 +65,7 @@ TEST_CASE("a minimal tenant gets defaults") {
 }
 
 TEST_CASE("tenant errors name the file, line, key and reason") {
-  auto e = errorOf(std::string(kMinimal) + "colour: blue\n");
+  auto e = errorOf(kMinimal + "colour: blue\n");
   CHECK(e.find("t.yaml:13") != std::string::npos);
   CHECK(e.find("colour") != std::string::npos);
   CHECK(e.find("unknown key") != std::string::npos);
@@ -117,13 +100,13 @@ TEST_CASE("tenant errors name the file, line, key and reason") {
   e = errorOf("id: [unclosed\n");
   CHECK(e.find("invalid YAML") != std::string::npos);
 
-  bad = std::string(kMinimal) + "phone_numbers: [\"555-0100\"]\n";
+  bad = kMinimal + "phone_numbers: [\"555-0100\"]\n";
   CHECK(errorOf(bad).find("E.164") != std::string::npos);
 
-  bad = std::string(kMinimal) + "closed_dates: [\"2025-02-30\"]\n";
+  bad = kMinimal + "closed_dates: [\"2025-02-30\"]\n";
   CHECK(errorOf(bad).find("closed_dates[0]") != std::string::npos);
 
-  bad = std::string(kMinimal) + "booking:\n  path: ../../etc/passwd\n";
+  bad = kMinimal + "booking:\n  path: ../../etc/passwd\n";
   CHECK(errorOf(bad).find("booking.path") != std::string::npos);
 }
 
@@ -150,7 +133,7 @@ TEST_CASE("a tenant's webrtc bearer token comes from the environment and is neve
     return it->second;
   };
   auto withToken = [](const std::string& value) {
-    return std::string(kMinimal) + "webrtc:\n  bearer_token: \"" + value + "\"\n";
+    return kMinimal + "webrtc:\n  bearer_token: \"" + value + "\"\n";
   };
   auto errorWith = [&](const std::string& value) -> std::string {
     try {
@@ -188,7 +171,7 @@ TEST_CASE("a tenant's webrtc bearer token comes from the environment and is neve
   CHECK(errorWith(std::string(600, 'a')).find("1-512") != std::string::npos);
   CHECK(errorWith("a=b").find("RFC 6750") != std::string::npos);
 
-  const std::string unknown = errorOf(std::string(kMinimal) + "webrtc:\n  token: x\n");
+  const std::string unknown = errorOf(kMinimal + "webrtc:\n  token: x\n");
   CHECK(unknown.find("webrtc.token") != std::string::npos);
   CHECK(unknown.find("unknown key") != std::string::npos);
 }
@@ -197,13 +180,13 @@ TEST_CASE("transfer_to takes an E.164 number or a sip/tel URI") {
   CHECK(test::demoTenant()->transferTo == "+15550100199");
   CHECK(loadTenantText(kMinimal, "mini.yaml").transferTo.empty());
   auto with = [](const char* v) {
-    return loadTenantText(std::string(kMinimal) + "transfer_to: \"" + v + "\"\n", "t.yaml");
+    return loadTenantText(kMinimal + "transfer_to: \"" + v + "\"\n", "t.yaml");
   };
   CHECK(with("+15550100199").transferTo == "+15550100199");
   CHECK(with("sip:frontdesk@pbx.example.com").transferTo == "sip:frontdesk@pbx.example.com");
   CHECK(with("tel:+15550100199").transferTo == "tel:+15550100199");
   for (const char* bad : {"555-0199", "front desk", "sip:a b@c", "sip:"}) {
-    auto e = errorOf(std::string(kMinimal) + "transfer_to: \"" + bad + "\"\n");
+    auto e = errorOf(kMinimal + "transfer_to: \"" + bad + "\"\n");
     CHECK_MESSAGE(e.find("transfer_to") != std::string::npos, bad);
     CHECK_MESSAGE(e.find("E.164") != std::string::npos, bad);
   }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "core/Error.hpp"
 #include "tools/Tenant.hpp"
 #include "tools/TenantLoader.hpp"
 
@@ -20,6 +21,34 @@ inline std::shared_ptr<const Tenant> demoTenant() {
   static auto t = std::make_shared<const Tenant>(
       loadTenantFile(std::filesystem::path(PARLEY_SOURCE_DIR) / "config/tenants/demo.yaml"));
   return t;
+}
+
+/// The smallest valid tenant file (Paris, one service, one staff member), 12 lines: tests
+/// append the keys they exercise.
+inline std::string minimalTenantYaml(const std::string& id = "mini") {
+  return "id: " + id + R"(
+display_name: Mini
+time_zone: Europe/Paris
+hours:
+  monday: "09:00-12:00"
+services:
+  - id: cut
+    duration_minutes: 30
+staff:
+  - id: ann
+    name: Ann
+    services: [cut]
+)";
+}
+
+/// The ConfigError message of loading tenant `text` as "t.yaml" ("" if it loaded).
+inline std::string tenantLoadError(const std::string& text) {
+  try {
+    loadTenantText(text, "t.yaml");
+  } catch (const core::ConfigError& e) {
+    return e.what();
+  }
+  return "";
 }
 
 /// A UTC instant from "YYYY-MM-DD HH:MM" (UTC).

@@ -53,6 +53,28 @@ double spokenMs(dialog::local::Synthesizer& engine, const std::vector<std::strin
   return ms;
 }
 
+/// A call of the rhine tenant from `caller`, who says nothing for `silentS` seconds: local LLM
+/// and TTS, the STT at `deepgram`. A fresh booking store in a temp folder.
+ScriptedCallResult silentCall(const std::string& caller, int silentS,
+                              dialog::test::DeepgramTestServer& deepgram) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("parley-lang-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  ScriptedCallSetup setup;
+  setup.tenant = rhineTenant();
+  setup.store = std::make_shared<tools::SqliteBookingStore>(dir / "bookings.sqlite");
+  setup.script = CallerScript::parse("caller: \"" + caller +
+                                     "\"\nturns:\n  - silence: " + std::to_string(silentS) + "\n");
+  setup.adjustProviders = [&](ProviderSettings& p) {
+    p.stt.url = deepgram.url();
+    p.stt.apiKey = dialog::test::DeepgramTestServer::kKey;
+    p.localStt = false;
+  };
+  auto result = runScriptedCall(std::move(setup));
+  std::filesystem::remove_all(dir);
+  return result;
+}
+
 std::vector<std::string> agentLines(const dialog::CallRecord& r) {
   std::vector<std::string> out;
   for (const auto& l : r.transcript)
@@ -63,28 +85,9 @@ std::vector<std::string> agentLines(const dialog::CallRecord& r) {
 }  // namespace
 
 TEST_CASE("a +33 caller is greeted in French by espeak-ng, the STT is asked for French") {
-  auto tenant = rhineTenant();
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("parley-lang-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto store = std::make_shared<tools::SqliteBookingStore>(dir / "bookings.sqlite");
   dialog::test::DeepgramTestServer deepgram;
-
-  ScriptedCallSetup setup;
-  setup.tenant = tenant;
-  setup.store = store;
   // Silent caller: the greeting, two reprompts and the goodbye, all in the agent's own words.
-  setup.script = CallerScript::parse(R"(
-caller: "+33 6 12 34 56 78"
-turns:
-  - silence: 40
-)");
-  setup.adjustProviders = [&](ProviderSettings& p) {
-    p.stt.url = deepgram.url();
-    p.stt.apiKey = dialog::test::DeepgramTestServer::kKey;
-    p.localStt = false;
-  };
-  auto result = runScriptedCall(setup);
+  auto result = silentCall("+33 6 12 34 56 78", 40, deepgram);
   const auto& r = result.record;
   auto said = agentLines(r);
   std::string joined;
@@ -114,38 +117,19 @@ turns:
   const double expected = spokenMs(*espeak, greeting);
   const double english = spokenMs(*flite, greeting);
   MESSAGE("greeting heard " << heard << " ms; espeak-ng fr " << expected << " ms; flite slt "
-                         << english << " ms");
+                            << english << " ms");
   CHECK(heard > 1000);
   CHECK(std::abs(heard - expected) < 0.15 * expected);
   CHECK(std::abs(heard - expected) < std::abs(heard - english));
-
-  store.reset();
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a +1 caller of the same tenant gets the English default") {
-  auto tenant = rhineTenant();
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("parley-lang-en-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto store = std::make_shared<tools::SqliteBookingStore>(dir / "bookings.sqlite");
   dialog::test::DeepgramTestServer deepgram;
-  ScriptedCallSetup setup;
-  setup.tenant = tenant;
-  setup.store = store;
-  setup.script = CallerScript::parse("caller: \"+15555550123\"\nturns:\n  - silence: 20\n");
-  setup.adjustProviders = [&](ProviderSettings& p) {
-    p.stt.url = deepgram.url();
-    p.stt.apiKey = dialog::test::DeepgramTestServer::kKey;
-    p.localStt = false;
-  };
-  auto result = runScriptedCall(setup);
+  auto result = silentCall("+15555550123", 20, deepgram);
   auto said = agentLines(result.record);
   CHECK(result.record.language == "en-US");
   REQUIRE_FALSE(said.empty());
-  CHECK(said[0] == tenant->greeting);
+  CHECK(said[0] == rhineTenant()->greeting);
   REQUIRE_FALSE(deepgram.requests().empty());
   CHECK(deepgram.requests()[0].arg("language") == "en");
-  store.reset();
-  std::filesystem::remove_all(dir);
 }
