@@ -22,7 +22,11 @@ std::unique_ptr<dialog::TtsStream> DefaultProviderFactory::makeTts(MediaLoop& lo
                                                                    dialog::TtsListener& listener) {
   if (!loop.ws) throw core::Error("media loop has no websocket context for the TTS client");
   auto config = settings_.tts;
-  config.outputFormat = "pcm_16000";  // the conversation plays 16 kHz PCM
+  // The leg's own form: ulaw_8000 for a PCMU phone leg, which ElevenLabs stream-input and the
+  // local TTS server both offer (elevenlabs-ws.md output_format), so the µ-law goes into RTP
+  // without a resample or encode step; 16 kHz PCM for every other leg.
+  config.outputFormat =
+      settings_.ttsAudio == media::OutboundAudioFormat::Ulaw8k ? "ulaw_8000" : "pcm_16000";
   return std::make_unique<dialog::ElevenLabsTts>(*loop.ws, std::move(config), listener);
 }
 

@@ -8,6 +8,7 @@
 #include "dialog/llm/OpenAiChatClient.hpp"
 #include "dialog/stt/DeepgramStt.hpp"
 #include "dialog/tts/ElevenLabsTts.hpp"
+#include "media/AudioFrame.hpp"
 
 namespace parley::dialog {
 class LlmClient;
@@ -38,7 +39,10 @@ class ProviderFactory {
 struct ProviderSettings {
   dialog::DeepgramConfig stt;  ///< sampleRate must be 16000 (sessions hear 16 kHz frames)
   dialog::OpenAiChatConfig llm;
-  dialog::ElevenLabsConfig tts;  ///< outputFormat pcm_16000 (other rates are resampled)
+  dialog::ElevenLabsConfig tts;  ///< outputFormat is set from ttsAudio by DefaultProviderFactory
+  /// The form the call leg sends as is (CallLeg::preferredOutboundFormat; the session sets it):
+  /// Ulaw8k on a PCMU phone leg makes the TTS speak ulaw_8000 straight into RTP.
+  media::OutboundAudioFormat ttsAudio = media::OutboundAudioFormat::Pcm16k;
   dialog::ConversationConfig conversation;
   /// Optional override of how clients are made (null: the three configs above are used).
   std::shared_ptr<ProviderFactory> factory;

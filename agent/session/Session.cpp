@@ -76,6 +76,7 @@ class SessionImpl final : public media::CallLegListener,
 
   void build() {
     ProviderSettings& ps = params_.providers;
+    ps.ttsAudio = params_.leg->preferredOutboundFormat();  // the TTS speaks the leg's form
     applyCallLanguage(ps, language_, log_);  // before any client is made from `ps`
     core::MetricsRegistry::global()
         .counter("parley_call_languages_total", "Calls started, by the language chosen for them",
@@ -242,6 +243,7 @@ class SessionImpl final : public media::CallLegListener,
   size_t sendSamples(std::span<const int16_t> samples) override {
     return params_.leg->sendSamples(samples);
   }
+  size_t sendUlaw(std::span<const uint8_t> ulaw) override { return params_.leg->sendUlaw(ulaw); }
   void endOfUtterance() override { params_.leg->endOfUtterance(); }
   size_t flushAudio() override { return params_.leg->flushAudio(); }
   int queuedAudioMs() const override { return params_.leg->queuedAudioMs(); }

@@ -140,7 +140,9 @@ void SipCall::onSessionTurnMetrics(const dialog::TurnMetrics& m) {
 
 void SipCall::onSessionEnded(const dialog::CallRecord&) {
   const auto& s = legView_->stats();
-  log_.info("call ended (rtp in {} out {}, dtmf {})", s.rtpReceived, s.rtpSent, s.dtmfReceived);
+  // "passthrough": packets whose payload was the TTS's µ-law as it came (PCMU calls).
+  log_.info("call ended (rtp in {} out {}, dtmf {}), passthrough {}", s.rtpReceived, s.rtpSent,
+            s.dtmfReceived, s.passthroughFrames);
   if (s.dtmfSent > 0) log_.info("key presses sent: {}", s.dtmfSent);
   finish();
 }

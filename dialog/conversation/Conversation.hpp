@@ -58,16 +58,22 @@
 namespace parley::dialog {
 
 /// Where the agent's speech goes: the call leg's outbound side (the session adapts CallLeg).
-/// Samples are 16 kHz mono s16.
+/// Samples are 16 kHz mono s16; amounts are in 16 kHz sample times whatever the form.
 class AudioOut {
  public:
   virtual ~AudioOut() = default;
   virtual size_t sendSamples(std::span<const int16_t> samples) = 0;
+  /// 8 kHz G.711 µ-law bytes, sent as they are (CallLeg::sendUlaw; only when the TTS was asked
+  /// for the leg's preferred Ulaw8k form). Returns bytes accepted; 0 where the leg takes none.
+  virtual size_t sendUlaw(std::span<const uint8_t> ulaw) {
+    (void)ulaw;
+    return 0;
+  }
   virtual void endOfUtterance() = 0;
-  /// Drops all queued audio (barge-in); returns the samples dropped.
+  /// Drops all queued audio (barge-in); returns the 16 kHz samples dropped.
   virtual size_t flushAudio() = 0;
   virtual int queuedAudioMs() const = 0;
-  /// Samples actually sent to the caller since the call started.
+  /// Agent audio actually sent to the caller since the call started, in 16 kHz samples.
   virtual uint64_t playedSamples() const = 0;
 };
 
@@ -244,6 +250,7 @@ class Conversation final : private SttListener, private LlmListener, private Tts
   bool maxDurationHandled_ = false;
   int consecutiveFailures_ = 0;
   bool sttDead_ = false;
+  bool ttsFormatWarned_ = false;  ///< the TTS sent audio in a form the leg cannot play
 };
 
 }  // namespace parley::dialog

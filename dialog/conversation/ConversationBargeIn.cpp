@@ -90,7 +90,7 @@ void Conversation::resumeAfterFalseInterruption() {
   paused_ = false;
   metrics_.countResumed();
   const size_t from = std::min(r.pausePos, r.audio.size());
-  if (from < r.audio.size()) out_.sendSamples(std::span<const int16_t>(r.audio).subspan(from));
+  r.audio.sendFrom(out_, from);
   r.playedBase = out_.playedSamples() - from;
   if (r.synthesisComplete) out_.endOfUtterance();
   resetUserTurn();

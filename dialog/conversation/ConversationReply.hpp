@@ -6,10 +6,11 @@
 #include <vector>
 
 #include "dialog/conversation/Conversation.hpp"
+#include "dialog/conversation/ReplyAudio.hpp"
 
 namespace parley::dialog {
 
-/// 16 kHz mono: samples per millisecond of agent audio.
+/// Reply samples (16 kHz sample times, whatever the TTS form; ReplyAudio) per millisecond.
 inline constexpr double kReplySamplesPerMs = 16.0;
 
 struct Conversation::Reply {
@@ -45,7 +46,7 @@ struct Conversation::Reply {
   double segmentAudioMs = 0;
   int64_t firstPushNs = 0;
   // Audio.
-  std::vector<int16_t> audio;  ///< everything received (bounded), for resume
+  ReplyAudio audio;  ///< everything received (bounded), in the TTS's form, for resume
   uint64_t receivedSamples = 0;
   bool firstAudio = false;
   double firstAudioAtS = 0;

@@ -7,13 +7,6 @@
 #include "dialog/conversation/ConversationReply.hpp"
 
 namespace parley::dialog {
-namespace {
-
-/// Reply audio kept for resuming after a false interruption: 2 min of 16 kHz s16 (3.8 MB). A
-/// spoken reply is < 30 s; the bound caps memory per call if a provider misbehaves.
-constexpr size_t kMaxReplyAudioSamples = 16000 * 120;
-
-}  // namespace
 
 // ---- speaking --------------------------------------------------------------------------------
 
@@ -80,14 +73,22 @@ void Conversation::maybeFinishSynthesis() {
 
 void Conversation::onTtsAudio(std::span<const uint8_t> bytes, double timeToFirstByteMs) {
   if (!reply_ || stopped_ || !tts_) return;
-  if (tts_->encoding() != TtsEncoding::Pcm16 || tts_->audioSampleRate() != 16000) return;
+  // The TTS was asked for the leg's preferred form (16 kHz PCM, or µ-law for a PCMU phone leg);
+  // it is queued as it came. Another form is a misconfigured provider: said once, not played.
+  const auto format = ReplyAudio::formatOf(tts_->encoding(), tts_->audioSampleRate());
+  if (!format) {
+    if (!ttsFormatWarned_)
+      core::Logger("conversation")
+          .warn(
+              "TTS audio at {} Hz in an unplayable encoding: dropped (expected pcm_16000 or "
+              "ulaw_8000)",
+              tts_->audioSampleRate());
+    ttsFormatWarned_ = true;
+    return;
+  }
   Reply& r = *reply_;
-  const size_t n = bytes.size() / 2;
-  size_t at = r.audio.size();
-  size_t keep = std::min(n, kMaxReplyAudioSamples - std::min(at, kMaxReplyAudioSamples));
-  r.audio.resize(at + keep);
-  for (size_t i = 0; i < keep; ++i)
-    r.audio[at + i] = static_cast<int16_t>(bytes[2 * i] | (bytes[2 * i + 1] << 8));
+  const size_t at = r.audio.size();
+  const size_t n = r.audio.append(bytes, *format);
   if (!r.firstAudio && n > 0) {
     r.firstAudio = true;
     r.firstAudioAtS = elapsedS();
@@ -100,7 +101,7 @@ void Conversation::onTtsAudio(std::span<const uint8_t> bytes, double timeToFirst
   }
   r.receivedSamples += n;
   r.segmentAudioMs += static_cast<double>(n) / kReplySamplesPerMs;
-  if (!paused_ && keep > 0) out_.sendSamples(std::span<const int16_t>(r.audio).subspan(at, keep));
+  if (!paused_ && r.audio.size() > at) r.audio.sendFrom(out_, at);
 }
 
 void Conversation::onTtsWords(const std::vector<TtsWordTiming>& words) {

@@ -14,9 +14,12 @@
 
 namespace parley::dialog::test {
 
-/// The leg's playout side: one 20 ms frame per tick.
+/// The leg's playout side: one 20 ms frame per tick. µ-law bytes (a PCMU phone leg) wait in
+/// their own queue and count 2 16 kHz samples each, as on a real leg.
 struct FakeOut final : AudioOut {
   std::deque<int16_t> queue;
+  std::deque<uint8_t> ulawQueue;
+  std::vector<uint8_t> ulawPlayed;  ///< every µ-law byte played, in order
   uint64_t played = 0;
   bool endMarked = false;
   std::vector<bool> frames;  ///< per tick: agent audio was sent
@@ -25,15 +28,34 @@ struct FakeOut final : AudioOut {
     endMarked = false;
     return s.size();
   }
+  size_t sendUlaw(std::span<const uint8_t> b) override {
+    ulawQueue.insert(ulawQueue.end(), b.begin(), b.end());
+    endMarked = false;
+    return b.size();
+  }
   void endOfUtterance() override { endMarked = true; }
   size_t flushAudio() override {
-    size_t n = queue.size();
+    size_t n = queue.size() + 2 * ulawQueue.size();
     queue.clear();
+    ulawQueue.clear();
     return n;
   }
-  int queuedAudioMs() const override { return static_cast<int>(queue.size() / 16); }
+  int queuedAudioMs() const override {
+    return static_cast<int>(queue.size() / 16 + ulawQueue.size() / 8);
+  }
   uint64_t playedSamples() const override { return played; }
+  bool empty() const { return queue.empty() && ulawQueue.empty(); }
   void tick() {
+    if (!ulawQueue.empty()) {
+      size_t n = std::min<size_t>(160, ulawQueue.size());
+      if (n < 160 && !endMarked) n = 0;
+      ulawPlayed.insert(ulawPlayed.end(), ulawQueue.begin(),
+                        ulawQueue.begin() + static_cast<std::ptrdiff_t>(n));
+      ulawQueue.erase(ulawQueue.begin(), ulawQueue.begin() + static_cast<std::ptrdiff_t>(n));
+      played += 2 * n;
+      frames.push_back(n > 0);
+      return;
+    }
     size_t n = std::min<size_t>(320, queue.size());
     if (n < 320 && !endMarked) n = 0;
     for (size_t i = 0; i < n; ++i) queue.pop_front();
@@ -150,10 +172,13 @@ struct FakeLlm final : LlmClient {
   }
 };
 
-/// Speaks each word as 200 ms of a 440 Hz tone, with word timings; one step after flush().
+/// Speaks each word as 200 ms of a 440 Hz tone (16 kHz PCM, or 8 kHz µ-law bytes as asked of a
+/// provider for a PCMU phone leg), with word timings; one step after flush().
 struct FakeTts final : TtsStream {
   static constexpr int kWordMs = 200;
   TtsListener& l;
+  bool ulaw = false;
+  std::vector<uint8_t> sentUlaw;    ///< every µ-law byte delivered, in order
   std::vector<std::string> pushed;  ///< every pushText, in order
   std::string pending;
   bool flushed = false;
@@ -173,8 +198,8 @@ struct FakeTts final : TtsStream {
     pending.clear();
     flushed = false;
   }
-  int audioSampleRate() const override { return 16000; }
-  TtsEncoding encoding() const override { return TtsEncoding::Pcm16; }
+  int audioSampleRate() const override { return ulaw ? 8000 : 16000; }
+  TtsEncoding encoding() const override { return ulaw ? TtsEncoding::Ulaw : TtsEncoding::Pcm16; }
   void deliver() {
     if (!flushed) return;
     flushed = false;
@@ -195,7 +220,11 @@ struct FakeTts final : TtsStream {
       if (b == i) break;
       words.push_back({text.substr(b, i - b), at, at + kWordMs});
       at += kWordMs;
-      for (int s = 0; s < kWordMs * 16; ++s) {
+      for (int s = 0; ulaw && s < kWordMs * 8; ++s) {
+        bytes.push_back(static_cast<uint8_t>(s % 18 < 9 ? 0x1F + words.size() : 0x9F));
+        sentUlaw.push_back(bytes.back());
+      }
+      for (int s = 0; !ulaw && s < kWordMs * 16; ++s) {
         auto v = static_cast<int16_t>(s % 36 < 18 ? 3000 : -3000);
         bytes.push_back(static_cast<uint8_t>(v & 0xff));
         bytes.push_back(static_cast<uint8_t>((v >> 8) & 0xff));
@@ -270,15 +299,16 @@ struct Harness {
   int64_t steps = 0;
 
   explicit Harness(ConversationConfig config = {}, std::string greeting = "Hello, how can I help?",
-                   bool aec = true) {
+                   bool aec = true, bool ulawTts = false) {
     ConversationParts p;
     p.makeStt = [this](SttListener& l) {
       auto s = std::make_unique<FakeStt>(l);
       stt = s.get();
       return s;
     };
-    p.makeTts = [this](TtsListener& l) {
+    p.makeTts = [this, ulawTts](TtsListener& l) {
       auto t = std::make_unique<FakeTts>(l);
+      t->ulaw = ulawTts;
       tts = t.get();
       return t;
     };

@@ -78,6 +78,10 @@ line=$(grep -E 'call ended \(rtp in' "$WORK/worker.log" | head -1) || fail "no S
 read -r in out _ <<< "$(rtp_counts "$line")"
 [ "${in:-0}" -gt 500 ] && [ "${out:-0}" -gt 500 ] || fail "RTP: $line"
 echo "ok: RTP in $in out $out"
+# baresip offers PCMU first: the agent's speech went out as the TTS's µ-law bytes, unconverted.
+passthrough=$(sed -n 's/.*, passthrough \([0-9]*\).*/\1/p' <<< "$line")
+[ "${passthrough:-0}" -gt 100 ] || fail "TTS audio was not passed through as µ-law: $line"
+echo "ok: $passthrough packets of TTS µ-law sent as they came"
 python3 - "$WORK/worker.log" <<'PY'
 import json, statistics, sys
 v2v = []
