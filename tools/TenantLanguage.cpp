@@ -106,6 +106,10 @@ CallLanguage pickCallLanguage(const Tenant& tenant, std::string_view callerNumbe
     // As everywhere in Parley, ten bare digits are read as a NANP number (+1); other
     // national-format numbers ("06 12 34 56 78") do not say the country and get the default.
     std::optional<std::string> e164 = normalizePhone(callerNumber);
+    // "0033 6 …": some trunks send the international prefix most countries dial (00) where
+    // ITU-T E.123 writes '+'.
+    if (!e164 && callerNumber.substr(0, 2) == "00")
+      e164 = normalizePhone("+" + std::string(callerNumber.substr(2)));
     if (e164) {
       std::string_view digits = std::string_view(*e164).substr(1);
       for (const auto& lang : tenant.languages)

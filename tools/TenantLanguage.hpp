@@ -77,7 +77,8 @@ struct CallLanguage {
 /// Picks the call's language: the tenant's extra language whose calling code is the longest
 /// prefix of the caller's E.164 number, else the tenant's default (withheld, "anonymous",
 /// national-format or unparsable numbers, codes no language lists). `callerNumber` is any
-/// format normalizePhone() reads ("+33 6 12 34 56 78", "tel:+49…"). Never throws. The result
+/// format normalizePhone() reads ("+33 6 12 34 56 78", "tel:+49…"), or with the international
+/// prefix "00" ("0033612345678"). Never throws. The result
 /// points into `tenant` (valid while it lives).
 CallLanguage pickCallLanguage(const Tenant& tenant, std::string_view callerNumber);
 

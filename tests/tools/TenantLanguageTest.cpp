@@ -91,6 +91,11 @@ TEST_CASE("pickCallLanguage chooses from the caller's calling code") {
     REQUIRE(c.phrases);
     CHECK(c.phrases->filler == "Einen Moment, ich sehe kurz nach.");
   }
+  SUBCASE("the international prefix 00 instead of '+' (European trunks)") {
+    CHECK(pickCallLanguage(t, "0033612345678").tag == "fr-FR");
+    CHECK(pickCallLanguage(t, "0049 30 1234567").tag == "de-DE");
+    CHECK(pickCallLanguage(t, "00").tag == "en-US");
+  }
   SUBCASE("a three-digit code: +352 (Luxembourg) → French") {
     CHECK(pickCallLanguage(t, "+352621123456").tag == "fr-FR");
   }
