@@ -2,7 +2,8 @@
 # End to end on loopback: the real `parley worker` with SIP enabled, sipp (Debian sip-tester) as
 # the trunk. Checks: a call with PCMA audio + RFC 4733 DTMF gets 180/200, RTP flows both ways and
 # BYE ends it; OPTIONS → 200; unknown DID → 404; a non-allowlisted source (127.0.0.2) → 403 and
-# only the stranger counter moves; garbage SDP → 488; CANCEL while ringing → 487; re-INVITE hold
+# only the stranger counter moves; garbage SDP → 488; malformed INVITEs → 400 from the SIP stack;
+# CANCEL while ringing → 487; re-INVITE hold
 # and unhold answered; RFC 4733 keys (with and without the marker bit) become keypad turns; a
 # caller asking for a person is transferred (REFER, NOTIFY outcome, BYE); a digest trunk's INVITE
 # is challenged (401) and answered with the right credentials, refused (403, no call) with wrong
@@ -68,6 +69,37 @@ grep -q '^Via: SIP/2.0/TLS' "$WORK/tls-reply.txt" || fail "TLS reply without our
 echo "ok: OPTIONS over TLS (certificate verified by openssl s_client) → 200"
 sipp_ok "$(with_status "$FIX/invite_rejected.xml" 404)" "+15559990000"
 sipp_ok "$FIX/invite_bad_sdp.xml" "$DID"
+# Malformed INVITEs (no Call-ID; a CSeq naming another method; a Content-Length past the end of
+# the datagram) get a 4xx from the SIP stack, nothing is started, and the calls below still work.
+python3 - "$SIP_PORT" "$DID" <<'PY' || fail "malformed INVITE"
+import socket, sys
+port, did = int(sys.argv[1]), sys.argv[2]
+def invite(drop="", cseq="1 INVITE", length=None, n=0):
+    body = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+    headers = [f"Via: SIP/2.0/UDP 127.0.0.1:{{}};branch=z9hG4bK-bad{n}",
+               "Max-Forwards: 70", f"From: <sip:bad@127.0.0.1>;tag=bad{n}",
+               f"To: <sip:{did}@127.0.0.1:{port}>", f"Call-ID: bad-{n}@127.0.0.1",
+               f"CSeq: {cseq}", "Contact: <sip:bad@127.0.0.1>", "Content-Type: application/sdp",
+               f"Content-Length: {len(body) if length is None else length}"]
+    headers = [h for h in headers if not (drop and h.startswith(drop))]
+    return f"INVITE sip:{did}@127.0.0.1:{port} SIP/2.0\r\n" + "\r\n".join(headers) + "\r\n\r\n" + body
+cases = [("no Call-ID", dict(drop="Call-ID")), ("CSeq method mismatch", dict(cseq="1 BYE")),
+         ("Content-Length past the datagram", dict(length=4000))]
+for n, (name, kw) in enumerate(cases):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(5)
+    msg = invite(n=n, **kw).replace("{}", str(s.getsockname()[1]), 1)
+    s.sendto(msg.encode(), ("127.0.0.1", port))
+    try:
+        status = s.recv(65536).decode(errors="replace").split("\r\n", 1)[0]
+    except socket.timeout:
+        status = "no answer"
+    print(f"malformed INVITE ({name}): {status}")
+    parts = status.split(" ")
+    assert len(parts) > 1 and parts[1].startswith("4"), f"{name}: {status}"
+print("ok: malformed INVITEs get a 4xx")
+PY
 SIPP_IP=127.0.0.2 sipp_ok "$(with_status "$FIX/invite_rejected.xml" 403)" "$DID"
 # Digest: 401 with a challenge, then the right credentials are answered; wrong ones get 403
 # and no call (the answered-INVITE count does not move).
