@@ -330,6 +330,19 @@ TEST_CASE("re-INVITE hold and unhold are answered recvonly then sendrecv") {
   CHECK(c.ended);
 }
 
+TEST_CASE("a session timer the caller asks for is confirmed in the 200 OK (RFC 4028)") {
+  TestUas uas;
+  uas.start();
+  // The scenario checks Session-Expires: 600;refresher=uac and Require: timer in the 200 OK.
+  auto r = runSipp(fixture("session_timer.xml"), uas.port(), TestUas::kDid);
+  INFO(r.log);
+  CHECK(r.exitCode == 0);
+  auto results = uas.waitEnded();
+  REQUIRE(results.size() == 1);
+  CHECK(results.begin()->second.answered);
+  CHECK(results.begin()->second.ended);
+}
+
 TEST_CASE("a trunk with digest credentials is challenged with 401 and then answered") {
   TestUas uas;
   uas.start(false, SipInboundCredentials{
