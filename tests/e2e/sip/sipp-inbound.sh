@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# End to end on loopback: the real `parley worker` with SIP enabled, sipp (Debian sip-tester) as
-# the trunk. Checks: a call with PCMA audio + RFC 4733 DTMF gets 180/200, RTP flows both ways and
-# BYE ends it; OPTIONS → 200; unknown DID → 404; a non-allowlisted source (127.0.0.2) → 403 and
-# only the stranger counter moves; garbage SDP → 488; malformed INVITEs → 400 from the SIP stack;
-# CANCEL while ringing → 487; re-INVITE hold and unhold answered; RFC 4733 keys (with and
-# without the marker bit) become keypad turns; a caller asking for a person is transferred
-# (REFER, NOTIFY outcome, BYE); a digest trunk's INVITE is challenged (401) and answered with the right credentials, refused (403, no call) with wrong
-# ones; a trunk with register: keeps a 4 s binding at a sipp registrar (digest, refreshes,
-# un-REGISTER on stop); an OPTIONS over TLS (sip.tls_listen, self-signed certificate,
-# openssl s_client) gets 200; SIGTERM → exit 0.
+# End to end on loopback: the real `parley worker` with SIP enabled, sipp (Debian sip-tester) as the
+# trunk. Checks: a call with PCMA audio + RFC 4733 DTMF gets 180/200, RTP flows both ways and BYE
+# ends it; OPTIONS → 200; unknown DID → 404; a non-allowlisted source (127.0.0.2) → 403 and only the
+# stranger counter moves; garbage SDP → 488; malformed INVITEs → 400 from the SIP stack; CANCEL
+# while ringing → 487; re-INVITE hold and unhold answered; RFC 4733 keys (with and without the
+# marker bit) become keypad turns; a caller asking for a person is transferred (REFER, NOTIFY
+# outcome, BYE); a digest trunk's INVITE is challenged (401) and answered with the right
+# credentials, refused (403, no call) with wrong ones; a trunk with register: keeps a 4 s binding at
+# a sipp registrar (digest, refreshes, un-REGISTER on stop); an OPTIONS over TLS (sip.tls_listen,
+# self-signed certificate, openssl s_client) gets 200; SIGTERM → exit 0.
 # Usage: sipp-inbound.sh path/to/parley
 PARLEY=$(realpath "${1:?usage: $0 path/to/parley}")
 E2E_NAME=sipp-inbound
