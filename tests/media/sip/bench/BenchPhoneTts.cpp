@@ -19,11 +19,10 @@
 #include <string>
 #include <vector>
 
-#include "media/FrameConverter.hpp"
 #include "media/PlayoutBuffer.hpp"
-#include "media/WavFile.hpp"
 #include "media/codec/G711Codec.hpp"
 #include "media/rtp/RtpPacket.hpp"
+#include "tests/media/bench/BenchAudio.hpp"
 
 using namespace parley::media;
 
@@ -32,28 +31,8 @@ namespace {
 /// TTS chunk length: 100 ms, the order of what ElevenLabs and the local server send.
 constexpr size_t kChunkMs = 100;
 
-int64_t threadCpuNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
-std::vector<AudioFrame> loadFrames(const std::string& path, size_t frames) {
-  PcmAudio a = WavFile::read(path);
-  InboundConverter conv(a.sampleRate, a.channels);
-  std::vector<AudioFrame> clip;
-  AudioFrame f;
-  const size_t block = static_cast<size_t>(a.sampleRate / 10 * a.channels);
-  for (size_t off = 0; off < a.samples.size(); off += block) {
-    conv.push(
-        std::span<const int16_t>(a.samples.data() + off, std::min(block, a.samples.size() - off)));
-    while (conv.pop(f)) clip.push_back(f);
-  }
-  std::vector<AudioFrame> out;
-  out.reserve(frames);
-  for (size_t i = 0; i < frames; ++i) out.push_back(clip[i % clip.size()]);
-  return out;
-}
+using bench::loadFrames;
+using bench::threadCpuNs;
 
 /// The TTS's pcm_16000 stream: little-endian s16 bytes.
 std::vector<uint8_t> pcmBytes(const std::vector<AudioFrame>& frames) {

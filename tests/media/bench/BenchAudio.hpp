@@ -1,0 +1,45 @@
+#pragma once
+// Shared by the media benchmarks (parley_bench_media, parley_bench_phone_tts): a CPU-time clock
+// and a speech clip as 20 ms 16 kHz frames. Header-only; benchmarks are single files.
+#include <time.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "media/AudioFrame.hpp"
+#include "media/FrameConverter.hpp"
+#include "media/WavFile.hpp"
+
+namespace parley::media::bench {
+
+/// This thread's CPU time in ns (CLOCK_THREAD_CPUTIME_ID): what the code itself costs, whatever
+/// else shares the cores.
+inline int64_t threadCpuNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+/// `frames` 20 ms frames of the WAV at `path` (any rate/channels, converted to 16 kHz mono),
+/// looped as often as needed. Throws what WavFile::read throws.
+inline std::vector<AudioFrame> loadFrames(const std::string& path, size_t frames) {
+  PcmAudio a = WavFile::read(path);
+  InboundConverter conv(a.sampleRate, a.channels);
+  std::vector<AudioFrame> clip;
+  AudioFrame f;
+  const size_t block = static_cast<size_t>(a.sampleRate / 10 * a.channels);
+  for (size_t off = 0; off < a.samples.size(); off += block) {
+    conv.push(
+        std::span<const int16_t>(a.samples.data() + off, std::min(block, a.samples.size() - off)));
+    while (conv.pop(f)) clip.push_back(f);
+  }
+  std::vector<AudioFrame> out;
+  out.reserve(frames);
+  for (size_t i = 0; i < frames; ++i) out.push_back(clip[i % clip.size()]);
+  return out;
+}
+
+}  // namespace parley::media::bench
