@@ -246,15 +246,22 @@ void ByeOnEnd::onSipLegEnded(HangupReason) {
   uas->hangupFromLeg(ref);
 }
 
+/// Runs one sipp call of `scenario` (which must succeed) against the started `uas` and returns
+/// the calls that ended.
+std::map<CallRef, CallResult> callThrough(TestUas& uas, const std::string& scenario,
+                                          const std::string& did, const std::string& extra = "") {
+  auto r = runSipp(scenario, uas.port(), did, extra);
+  INFO(r.log);
+  CHECK(r.exitCode == 0);
+  return uas.waitEnded();
+}
+
 }  // namespace
 
 TEST_CASE("sipp calls in with PCMA audio and DTMF then hangs up") {
   TestUas uas;
   uas.start();
-  auto r = runSipp(fixture("call_pcap_dtmf.xml"), uas.port(), TestUas::kDid, "-d 3000");
-  INFO(r.log);
-  CHECK(r.exitCode == 0);
-  auto results = uas.waitEnded();
+  auto results = callThrough(uas, fixture("call_pcap_dtmf.xml"), TestUas::kDid, "-d 3000");
   REQUIRE(results.size() == 1);
   const CallResult& c = results.begin()->second;
   CHECK(c.answered);
@@ -308,10 +315,7 @@ TEST_CASE("the user agent passes 404 and 503 with Retry-After through") {
 TEST_CASE("CANCEL while ringing gives 487 and ends the call") {
   TestUas uas;
   uas.start();
-  auto r = runSipp(fixture("cancel.xml"), uas.port(), TestUas::kRingDid);
-  INFO(r.log);
-  CHECK(r.exitCode == 0);
-  auto results = uas.waitEnded();
+  auto results = callThrough(uas, fixture("cancel.xml"), TestUas::kRingDid);
   REQUIRE(results.size() == 1);
   CHECK(results.begin()->second.ended);
 }
@@ -319,10 +323,7 @@ TEST_CASE("CANCEL while ringing gives 487 and ends the call") {
 TEST_CASE("re-INVITE hold and unhold are answered recvonly then sendrecv") {
   TestUas uas;
   uas.start();
-  auto r = runSipp(fixture("reinvite_hold.xml"), uas.port(), TestUas::kDid);
-  INFO(r.log);
-  CHECK(r.exitCode == 0);
-  auto results = uas.waitEnded();
+  auto results = callThrough(uas, fixture("reinvite_hold.xml"), TestUas::kDid);
   REQUIRE(results.size() == 1);
   const CallResult& c = results.begin()->second;
   CHECK(c.reInvites == 2);
@@ -334,10 +335,7 @@ TEST_CASE("a session timer the caller asks for is confirmed in the 200 OK (RFC 4
   TestUas uas;
   uas.start();
   // The scenario checks Session-Expires: 600;refresher=uac and Require: timer in the 200 OK.
-  auto r = runSipp(fixture("session_timer.xml"), uas.port(), TestUas::kDid);
-  INFO(r.log);
-  CHECK(r.exitCode == 0);
-  auto results = uas.waitEnded();
+  auto results = callThrough(uas, fixture("session_timer.xml"), TestUas::kDid);
   REQUIRE(results.size() == 1);
   CHECK(results.begin()->second.answered);
   CHECK(results.begin()->second.ended);
@@ -347,10 +345,7 @@ TEST_CASE("a trunk with digest credentials is challenged with 401 and then answe
   TestUas uas;
   uas.start(false, SipInboundCredentials{
                        .trunk = "pbx", .realm = "parley", .username = "pbx", .password = "s3cret"});
-  auto r = runSipp(fixture("invite_auth.xml"), uas.port(), TestUas::kDid, "-au pbx -ap s3cret");
-  INFO(r.log);
-  CHECK(r.exitCode == 0);
-  auto results = uas.waitEnded();
+  auto results = callThrough(uas, fixture("invite_auth.xml"), TestUas::kDid, "-au pbx -ap s3cret");
   REQUIRE(results.size() == 1);
   CHECK(results.begin()->second.answered);
   CHECK(results.begin()->second.ended);
