@@ -3,6 +3,8 @@
 // its events"): a ManualClock advanced 20 ms per step, and small fakes of the provider
 // interfaces whose events are delivered on the next step, so every run is deterministic. The
 // end-to-end tests use the real clients and local providers instead.
+#include <doctest/doctest.h>
+
 #include <deque>
 #include <functional>
 #include <memory>
@@ -357,5 +359,21 @@ struct Harness {
     run(ms, true);
   }
 };
+
+/// Asks for a long reply (the opening hours, 200 ms per word) and talks over it after 1 s of it
+/// ("wait what about Saturday", the final on finalize()): steps until 300 ms after the caller's
+/// onset, the step at which playout pauses (min_interruption_duration).
+inline void interruptLongReply(Harness& h) {
+  h.llm->scripts.push_back(
+      {{"Our hours are nine to five on weekdays and nine to one on "
+        "Saturday and we are closed on Sunday and holidays."}});
+  h.say("when are you open", 800);
+  REQUIRE(h.until([&] { return h.inState(TurnState::AgentSpeaking); }, 3000));
+  h.run(1000);  // the agent talks for 1 s: five 200 ms words
+  h.stt->onFinalize = "wait what about Saturday";
+  h.run(300, true);  // speech onset + 280 ms: still below min_interruption_duration
+  CHECK(h.inState(TurnState::AgentSpeaking));
+  h.step(true);  // 300 ms after the onset: playout pauses
+}
 
 }  // namespace parley::dialog::test

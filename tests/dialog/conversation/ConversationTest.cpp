@@ -96,16 +96,7 @@ TEST_CASE("a noise without words is not a turn") {
 TEST_CASE("barge-in one second into a long reply stops playout and keeps the heard words") {
   Harness h;
   finishSpeaking(h);
-  h.llm->scripts.push_back(
-      {{"Our hours are nine to five on weekdays and nine to one on "
-        "Saturday and we are closed on Sunday and holidays."}});
-  h.say("when are you open", 800);
-  REQUIRE(h.until([&] { return h.inState(TurnState::AgentSpeaking); }, 3000));
-  h.run(1000);  // the agent talks for 1 s: five 200 ms words
-  h.stt->onFinalize = "wait what about Saturday";
-  h.run(300, true);  // speech onset + 280 ms: still below min_interruption_duration
-  CHECK(h.inState(TurnState::AgentSpeaking));
-  h.step(true);  // 300 ms after the onset: playout pauses
+  interruptLongReply(h);
   const size_t decisionFrame = h.out.frames.size();
   CHECK(h.inState(TurnState::UserSpeaking));
   CHECK(h.out.queue.empty());

@@ -32,16 +32,7 @@ TEST_CASE("mu-law TTS audio reaches the leg byte for byte, never as PCM") {
 TEST_CASE("barge-in on a mu-law reply stops playout within a frame and keeps the heard words") {
   Harness h({}, "Hello, how can I help?", true, true);
   finishSpeaking(h);
-  h.llm->scripts.push_back(
-      {{"Our hours are nine to five on weekdays and nine to one on "
-        "Saturday and we are closed on Sunday and holidays."}});
-  h.say("when are you open", 800);
-  REQUIRE(h.until([&] { return h.inState(TurnState::AgentSpeaking); }, 3000));
-  h.run(1000);
-  h.stt->onFinalize = "wait what about Saturday";
-  h.run(300, true);
-  CHECK(h.inState(TurnState::AgentSpeaking));
-  h.step(true);  // playout pauses: the µ-law queue is flushed
+  interruptLongReply(h);  // playout pauses: the µ-law queue is flushed
   const size_t decisionFrame = h.out.frames.size();
   const size_t playedBytes = h.out.ulawPlayed.size();
   CHECK(h.inState(TurnState::UserSpeaking));
