@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -40,6 +43,22 @@ inline std::vector<AudioFrame> loadFrames(const std::string& path, size_t frames
   out.reserve(frames);
   for (size_t i = 0; i < frames; ++i) out.push_back(clip[i % clip.size()]);
   return out;
+}
+
+/// The command line every speech benchmark takes: SPEECH.wav [SECONDS] (default 60).
+struct SpeechArgs {
+  std::string wav;
+  size_t frames = 0;  ///< 20 ms frames to run: SECONDS × 50 (at least one second)
+};
+
+/// Parses argv; prints the usage and returns nullopt when the WAV is missing.
+inline std::optional<SpeechArgs> speechArgs(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s SPEECH.wav [SECONDS]\n", argv[0]);
+    return std::nullopt;
+  }
+  const int seconds = argc > 2 ? std::atoi(argv[2]) : 60;
+  return SpeechArgs{argv[1], static_cast<size_t>(std::max(1, seconds)) * 50};
 }
 
 }  // namespace parley::media::bench

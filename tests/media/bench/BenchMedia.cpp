@@ -134,12 +134,9 @@ std::string cpuModel() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: %s SPEECH.wav [SECONDS]\n", argv[0]);
-    return 2;
-  }
-  const int seconds = argc > 2 ? std::atoi(argv[2]) : 60;
-  const auto frames = loadFrames(argv[1], static_cast<size_t>(seconds) * 50);
+  const auto args = bench::speechArgs(argc, argv);
+  if (!args) return 2;
+  const auto frames = loadFrames(args->wav, args->frames);
   // Best of 5 repetitions: other processes share the cores; the minimum is the code's own cost.
   PathCost opus{1e9, 1e9, 0}, pcmu{1e9, 1e9, 0};
   RawCost raw{1e9, 1e9};

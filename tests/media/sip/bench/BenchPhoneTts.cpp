@@ -116,14 +116,10 @@ double runUlaw(const std::vector<uint8_t>& tts, size_t frames, Wire& wire) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: %s SPEECH.wav [SECONDS]\n", argv[0]);
-    return 2;
-  }
-  const int seconds = argc > 2 ? std::atoi(argv[2]) : 60;
-  // Whole 100 ms chunks.
-  const size_t frames = static_cast<size_t>(std::max(1, seconds)) * 50;
-  const auto speech = loadFrames(argv[1], frames);
+  const auto args = bench::speechArgs(argc, argv);
+  if (!args) return 2;
+  const size_t frames = args->frames;  // whole seconds: whole 100 ms TTS chunks
+  const auto speech = loadFrames(args->wav, frames);
   const auto pcm = pcmBytes(speech);
   const auto ulaw = ulawBytes(speech);
   Wire wire;
