@@ -6,11 +6,12 @@
 #include "core/Log.hpp"
 #include "tools/PhoneNumber.hpp"
 #include "tools/booking/SlotFinder.hpp"
+#include "tools/detail/BookingToolSet.hpp"
 #include "tools/names/PhoneticMatcher.hpp"
 #include "tools/time/DatePhraseParser.hpp"
 #include "tools/time/TenantTime.hpp"
 
-namespace parley::tools {
+namespace parley::tools::detail {
 namespace {
 
 using nlohmann::json;
@@ -21,88 +22,9 @@ constexpr size_t kAlternatives = 3;            // slot_taken offers this many ne
 constexpr int kAlternativeSearchDays = 7;      // … from the requested day on
 constexpr size_t kMaxListedAppointments = 20;  // find_appointments answers at most this many
 
-// The tools of one call. Owned by the registry's handlers through shared_ptr.
-class BookingTools : public std::enable_shared_from_this<BookingTools> {
- public:
-  BookingTools(std::shared_ptr<const Tenant> tenant, std::shared_ptr<BookingStore> store,
-               const core::Clock& clock, CallInfo call)
-      : tenant_(std::move(tenant)),
-        store_(std::move(store)),
-        clock_(clock),
-        call_(std::move(call)),
-        log_(core::Logger("tools").with("tenant", tenant_->id).with("call_id", call_.callId)) {
-    if (auto p = normalizePhone(call_.callerPhone)) callerPhone_ = *p;
-  }
+}  // namespace
 
-  void registerInto(ToolRegistry& reg);
-
- private:
-  using Handler = json (BookingTools::*)(const json&, const ToolInvocation&);
-  ToolHandler bind(Handler h) {
-    auto self = shared_from_this();
-    return [self, h](const json& args, const ToolInvocation& inv) -> json {
-      try {
-        return ((*self).*h)(args, inv);
-      } catch (const StoreError& e) {
-        self->log_.warn("booking store error: {}", e.what());
-        if (e.busy())
-          return toolError("busy", "The booking system is busy right now; try again in a moment.");
-        return toolError("store_unavailable",
-                         "The booking system is unavailable; apologise and offer to take a message "
-                         "or transfer the call.");
-      }
-    };
-  }
-
-  json checkAvailability(const json& a, const ToolInvocation&);
-  json bookAppointment(const json& a, const ToolInvocation&);
-  json findAppointments(const json& a, const ToolInvocation&);
-  json cancelAppointment(const json& a, const ToolInvocation&);
-  json rescheduleAppointment(const json& a, const ToolInvocation&);
-  json getBusinessInfo(const json& a, const ToolInvocation&);
-  json endCall(const json& a, const ToolInvocation&);
-  json transferCall(const json& a, const ToolInvocation&);
-
-  SysSeconds now() const { return date::floor<std::chrono::seconds>(clock_.wallNow()); }
-  date::local_days today() const { return localDay(tenant_->zone, now()); }
-  std::string actor() const { return "call:" + call_.callId; }
-
-  // Resolvers: return a service/staff pointer or fill `error`.
-  const Service* resolveService(const std::string& text, json& error) const;
-  const StaffMember* resolveStaff(const std::string& text, json& error) const;
-  std::vector<const StaffMember*> staffFor(const Service& s, const StaffMember* only) const;
-  std::optional<SysSeconds> resolveStart(const std::string& text, json& error) const;
-
-  json slotJson(const Slot& s) const;
-  json appointmentJson(const Appointment& a) const;
-  json alternatives(const Service& svc, const std::vector<const StaffMember*>& staff,
-                    SysSeconds near) const;
-  std::optional<std::string> identity() const {
-    if (!callerPhone_.empty()) return callerPhone_;
-    std::lock_guard lock(claimedMutex_);
-    if (!claimedPhone_.empty()) return claimedPhone_;
-    return std::nullopt;
-  }
-  /// Remembers the number a caller without caller ID gave (`replace`: even over an earlier one).
-  void claimPhone(const std::string& phone, bool replace) {
-    if (!callerPhone_.empty()) return;
-    std::lock_guard lock(claimedMutex_);
-    if (replace || claimedPhone_.empty()) claimedPhone_ = phone;
-  }
-
-  std::shared_ptr<const Tenant> tenant_;
-  std::shared_ptr<BookingStore> store_;
-  const core::Clock& clock_;
-  CallInfo call_;
-  core::Logger log_;
-  std::string callerPhone_;  ///< caller ID, E.164 ("" if none)
-  /// Guards claimedPhone_: find_appointments (readOnly, may run alongside a booking of the same
-  /// round) sets it too.
-  mutable std::mutex claimedMutex_;
-  std::string claimedPhone_;  ///< number given during a call without caller ID
-};
-
-json BookingTools::slotJson(const Slot& s) const {
+json BookingToolSet::slotJson(const Slot& s) const {
   const StaffMember* who = tenant_->findStaff(s.staffId);
   return {{"start", toIsoLocal(tenant_->zone, s.start)},
           {"spoken", speakable(tenant_->zone, s.start)},
@@ -110,7 +32,7 @@ json BookingTools::slotJson(const Slot& s) const {
           {"staff_id", s.staffId}};
 }
 
-json BookingTools::appointmentJson(const Appointment& a) const {
+json BookingToolSet::appointmentJson(const Appointment& a) const {
   const StaffMember* who = tenant_->findStaff(a.staffId);
   const Service* svc = tenant_->findService(a.serviceId);
   return {{"appointment_id", a.id},
@@ -126,7 +48,7 @@ json BookingTools::appointmentJson(const Appointment& a) const {
           {"status", statusName(a.status)}};
 }
 
-const Service* BookingTools::resolveService(const std::string& text, json& error) const {
+const Service* BookingToolSet::resolveService(const std::string& text, json& error) const {
   if (const Service* s = tenant_->findService(text)) return s;
   auto ranked = tenant_->serviceNames->match(text);
   auto sure = PhoneticMatcher::confident(ranked);
@@ -137,7 +59,7 @@ const Service* BookingTools::resolveService(const std::string& text, json& error
   return nullptr;
 }
 
-const StaffMember* BookingTools::resolveStaff(const std::string& text, json& error) const {
+const StaffMember* BookingToolSet::resolveStaff(const std::string& text, json& error) const {
   if (const StaffMember* s = tenant_->findStaff(text)) return s;
   auto ranked = tenant_->staffNames->match(text);
   auto sure = PhoneticMatcher::confident(ranked);
@@ -158,15 +80,15 @@ const StaffMember* BookingTools::resolveStaff(const std::string& text, json& err
   return nullptr;
 }
 
-std::vector<const StaffMember*> BookingTools::staffFor(const Service& s,
-                                                       const StaffMember* only) const {
+std::vector<const StaffMember*> BookingToolSet::staffFor(const Service& s,
+                                                         const StaffMember* only) const {
   std::vector<const StaffMember*> out;
   for (const auto& m : tenant_->staff)
     if (m.performs(s.id) && (only == nullptr || only == &m)) out.push_back(&m);
   return out;
 }
 
-std::optional<SysSeconds> BookingTools::resolveStart(const std::string& text, json& error) const {
+std::optional<SysSeconds> BookingToolSet::resolveStart(const std::string& text, json& error) const {
   if (auto t = parseIsoDateTime(tenant_->zone, text)) return t;
   auto phrase = parseDatePhrase(text, today());
   if (!phrase.understood()) {
@@ -191,8 +113,8 @@ std::optional<SysSeconds> BookingTools::resolveStart(const std::string& text, js
   return t;
 }
 
-json BookingTools::alternatives(const Service& svc, const std::vector<const StaffMember*>& staff,
-                                SysSeconds near) const {
+json BookingToolSet::alternatives(const Service& svc, const std::vector<const StaffMember*>& staff,
+                                  SysSeconds near) const {
   SlotQuery q;
   q.service = &svc;
   q.staff = staff;
@@ -206,7 +128,7 @@ json BookingTools::alternatives(const Service& svc, const std::vector<const Staf
   return out;
 }
 
-json BookingTools::checkAvailability(const json& a, const ToolInvocation&) {
+json BookingToolSet::checkAvailability(const json& a, const ToolInvocation&) {
   json err;
   const Service* svc = resolveService(a.at("service").get<std::string>(), err);
   if (!svc) return err;
@@ -308,7 +230,7 @@ json BookingTools::checkAvailability(const json& a, const ToolInvocation&) {
   return out;
 }
 
-json BookingTools::bookAppointment(const json& a, const ToolInvocation& inv) {
+json BookingToolSet::bookAppointment(const json& a, const ToolInvocation& inv) {
   json err;
   const Service* svc = resolveService(a.at("service").get<std::string>(), err);
   if (!svc) return err;
@@ -378,7 +300,7 @@ json BookingTools::bookAppointment(const json& a, const ToolInvocation& inv) {
           {"appointment", appointmentJson(*r.appointment)}};
 }
 
-json BookingTools::findAppointments(const json& a, const ToolInvocation&) {
+json BookingToolSet::findAppointments(const json& a, const ToolInvocation&) {
   std::string phone;
   if (a.contains("customer_phone") && !a["customer_phone"].get<std::string>().empty()) {
     auto p = normalizePhone(a["customer_phone"].get<std::string>());
@@ -406,7 +328,7 @@ json BookingTools::findAppointments(const json& a, const ToolInvocation&) {
   return out;
 }
 
-json BookingTools::cancelAppointment(const json& a, const ToolInvocation& inv) {
+json BookingToolSet::cancelAppointment(const json& a, const ToolInvocation& inv) {
   auto who = identity();
   if (!who)
     return toolError("phone_required",
@@ -430,7 +352,7 @@ json BookingTools::cancelAppointment(const json& a, const ToolInvocation& inv) {
   return {{"status", "cancelled"}, {"appointment", appointmentJson(*r.appointment)}};
 }
 
-json BookingTools::rescheduleAppointment(const json& a, const ToolInvocation& inv) {
+json BookingToolSet::rescheduleAppointment(const json& a, const ToolInvocation& inv) {
   auto who = identity();
   if (!who)
     return toolError("phone_required",
@@ -473,7 +395,7 @@ json BookingTools::rescheduleAppointment(const json& a, const ToolInvocation& in
           {"appointment", appointmentJson(*r.appointment)}};
 }
 
-json BookingTools::getBusinessInfo(const json& a, const ToolInvocation&) {
+json BookingToolSet::getBusinessInfo(const json& a, const ToolInvocation&) {
   std::string topic = a.value("topic", std::string("all"));
   json out = {{"business", tenant_->displayName}};
   static const char* const kDays[7] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
@@ -518,138 +440,26 @@ json BookingTools::getBusinessInfo(const json& a, const ToolInvocation&) {
   return out;
 }
 
-json BookingTools::endCall(const json& a, const ToolInvocation&) {
+json BookingToolSet::endCall(const json& a, const ToolInvocation&) {
   return {{"status", "ending_call"}, {"reason", a.at("reason")}};
 }
 
-json BookingTools::transferCall(const json& a, const ToolInvocation&) {
+json BookingToolSet::transferCall(const json& a, const ToolInvocation&) {
   return {{"status", "transferring"},
           {"destination", a.value("destination", std::string("front_desk"))}};
 }
 
-void BookingTools::registerInto(ToolRegistry& reg) {
-  json serviceIds = json::array();
-  for (const auto& s : tenant_->services) serviceIds.push_back(s.id);
-  json staffIds = json::array();
-  for (const auto& s : tenant_->staff) staffIds.push_back(s.id);
-  const json str = {{"type", "string"}, {"minLength", 1}, {"maxLength", 200}};
-  auto withDoc = [](json schema, const std::string& doc) {
-    schema["description"] = doc;
-    return schema;
-  };
-  // Lookups change nothing in the store or the call: they may run alongside the round's others.
-  auto readOnly = [](ToolDefinition d) {
-    d.readOnly = true;
-    return d;
-  };
-  const std::string zoneNote =
-      " Times are in the business's time zone (" + tenant_->timeZoneName + ").";
+}  // namespace parley::tools::detail
 
-  reg.add(readOnly(
-      {"check_availability",
-       "Find free appointment slots for a service, earliest first. Call before booking. Give a "
-       "date, or a date_from/date_to range; optionally a time of day or a staff member." +
-           zoneNote,
-       {{"type", "object"},
-        {"properties",
-         {{"service", withDoc(str, "Service id or name: " + serviceIds.dump())},
-          {"date",
-           withDoc(str, "Day to search, YYYY-MM-DD (phrases like 'next Tuesday' are accepted)")},
-          {"date_from", withDoc(str, "First day of a range, YYYY-MM-DD")},
-          {"date_to", withDoc(str, "Last day of a range, YYYY-MM-DD")},
-          {"time_of_day",
-           {{"type", "string"}, {"enum", {"morning", "afternoon", "evening", "any"}}}},
-          {"staff", withDoc(str, "Staff id or name (optional): " + staffIds.dump())},
-          {"max_results", {{"type", "integer"}, {"minimum", 1}, {"maximum", 10}}}}},
-        {"required", {"service"}},
-        {"additionalProperties", false}},
-       bind(&BookingTools::checkAvailability)}));
-  reg.add(
-      {"book_appointment",
-       "Book an appointment at a start time returned by check_availability, after the caller "
-       "confirmed service, day, time and name. The caller's number is used unless customer_phone "
-       "is given. Returns a confirmation or slot_taken with alternatives." +
-           zoneNote,
-       {{"type", "object"},
-        {"properties",
-         {{"service", withDoc(str, "Service id or name: " + serviceIds.dump())},
-          {"start",
-           withDoc(
-               str,
-               "Start, ISO 8601 e.g. 2025-01-07T14:30:00-05:00, as given by check_availability")},
-          {"customer_name", withDoc(str, "The caller's name")},
-          {"customer_phone",
-           withDoc(str, "Phone number if different from the caller's, e.g. +15551234567")},
-          {"staff", withDoc(str, "Staff id or name (optional)")},
-          {"notes", {{"type", "string"}, {"maxLength", 500}}}}},
-        {"required", {"service", "start", "customer_name"}},
-        {"additionalProperties", false}},
-       bind(&BookingTools::bookAppointment)});
-  reg.add(readOnly(
-      {"find_appointments",
-       "List the caller's upcoming appointments (by the number they call from).",
-       {{"type", "object"},
-        {"properties", {{"customer_phone", withDoc(str, "Only if the call has no caller ID")}}},
-        {"additionalProperties", false}},
-       bind(&BookingTools::findAppointments)}));
-  reg.add(
-      {"cancel_appointment",
-       "Cancel one of the caller's own appointments by id (from find_appointments). Confirm first.",
-       {{"type", "object"},
-        {"properties",
-         {{"appointment_id", withDoc(str, "Appointment id, e.g. K7M2QX")},
-          {"reason", {{"type", "string"}, {"maxLength", 500}}}}},
-        {"required", {"appointment_id"}},
-        {"additionalProperties", false}},
-       bind(&BookingTools::cancelAppointment)});
-  reg.add(
-      {"reschedule_appointment",
-       "Move one of the caller's own appointments to a new start time (same service and staff). "
-       "Check availability first." +
-           zoneNote,
-       {{"type", "object"},
-        {"properties",
-         {{"appointment_id", withDoc(str, "Appointment id, e.g. K7M2QX")},
-          {"new_start", withDoc(str, "New start, ISO 8601 e.g. 2025-01-08T10:00:00-05:00")}}},
-        {"required", {"appointment_id", "new_start"}},
-        {"additionalProperties", false}},
-       bind(&BookingTools::rescheduleAppointment)});
-  reg.add(readOnly({"get_business_info",
-                    "Opening hours, address, services with prices and durations, and staff.",
-                    {{"type", "object"},
-                     {"properties",
-                      {{"topic",
-                        {{"type", "string"},
-                         {"enum", {"hours", "address", "services", "prices", "staff", "all"}}}}}},
-                     {"additionalProperties", false}},
-                    bind(&BookingTools::getBusinessInfo)}));
-  reg.add(
-      {"end_call",
-       "End the call after saying goodbye, when the caller is done.",
-       {{"type", "object"},
-        {"properties",
-         {{"reason",
-           {{"type", "string"},
-            {"enum", {"completed", "caller_request", "no_response", "abuse", "wrong_number"}}}}}},
-        {"required", {"reason"}},
-        {"additionalProperties", false}},
-       bind(&BookingTools::endCall)});
-  reg.add({"transfer_call",
-           "Transfer the caller to a person when they ask for one or you cannot help.",
-           {{"type", "object"},
-            {"properties",
-             {{"destination", withDoc(str, "Who to transfer to (default: the front desk)")}}},
-            {"additionalProperties", false}},
-           bind(&BookingTools::transferCall)});
-}
+namespace parley::tools {
 
-}  // namespace
+using detail::BookingToolSet;
 
 void registerBookingTools(ToolRegistry& registry, std::shared_ptr<const Tenant> tenant,
                           std::shared_ptr<BookingStore> store, const core::Clock& clock,
                           CallInfo call) {
   auto tools =
-      std::make_shared<BookingTools>(std::move(tenant), std::move(store), clock, std::move(call));
+      std::make_shared<BookingToolSet>(std::move(tenant), std::move(store), clock, std::move(call));
   tools->registerInto(registry);
 }
 
