@@ -12,6 +12,7 @@
 #include "agent/session/CallerScript.hpp"
 #include "agent/session/ScriptedCall.hpp"
 #include "dialog/local/tts/Synthesizer.hpp"
+#include "tests/agent/session/ShippedTenants.hpp"
 #include "tests/dialog/DeepgramTestServer.hpp"
 #include "tools/TenantLoader.hpp"
 #include "tools/booking/SqliteBookingStore.hpp"
@@ -22,10 +23,7 @@ using namespace parley::agent;
 namespace {
 
 std::shared_ptr<const tools::Tenant> rhineTenant() {
-  static auto dir = tools::TenantDirectory::loadDir(PARLEY_SOURCE_DIR "/config/tenants");
-  auto t = dir.byId("rhine");
-  REQUIRE(t);
-  return t;
+  return agent::test::shippedTenant("rhine");
 }
 
 /// Milliseconds of `samples` (mono, `rate` Hz) in 20 ms frames louder than -40 dBFS: the

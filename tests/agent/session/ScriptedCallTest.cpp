@@ -14,6 +14,7 @@
 #include "dialog/local/LocalProviders.hpp"
 #include "dialog/net/WsClientContext.hpp"
 #include "dialog/stt/DeepgramStt.hpp"
+#include "tests/agent/session/ShippedTenants.hpp"
 #include "tests/dialog/OpenAiTestServer.hpp"
 #include "tools/TenantLoader.hpp"
 #include "tools/booking/SqliteBookingStore.hpp"
@@ -25,10 +26,7 @@ using namespace parley::agent;
 namespace {
 
 std::shared_ptr<const tools::Tenant> demoTenant() {
-  static auto dir = tools::TenantDirectory::loadDir(PARLEY_SOURCE_DIR "/config/tenants");
-  auto t = dir.byId("demo");
-  REQUIRE(t);
-  return t;
+  return agent::test::shippedTenant("demo");
 }
 
 /// A fresh store in a temp folder per test.
