@@ -14,6 +14,7 @@
 #include "agent/SessionRegistry.hpp"
 #include "agent/Version.hpp"
 #include "agent/WorkerContext.hpp"
+#include "agent/session/CallLanguageSetup.hpp"
 #include "agent/session/ConversationSettings.hpp"
 #include "agent/admission/LoadSampler.hpp"
 #include "agent/fleet/FleetServices.hpp"
@@ -245,8 +246,11 @@ int Worker::run() {
 
   // Tenants first: a broken tenant file is a config error (exit 2) before anything starts.
   w.tenants = tools::TenantDirectory::loadDir(w.settings.tenantsDir);
-  for (const auto& t : w.tenants.all())  // a tenant's conversation: block, same rules as ours
-    tenantConversationConfig(w.settings.conversation, *t);
+  const bool localTts = localRolesFor(w.settings).tts;
+  for (const auto& t : w.tenants.all()) {
+    tenantConversationConfig(w.settings.conversation, *t);  // same rules as our own block
+    if (localTts) checkLocalVoices(*t);  // e.g. an espeak-ng voice that is not installed
+  }
   metrics.gauge("parley_tenants", "Tenants loaded")
       .set(static_cast<double>(w.tenants.all().size()));
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/WorkerConfig.hpp"
+#include "agent/session/CallLanguageSetup.hpp"
 #include "agent/session/ConversationSettings.hpp"
 #include "agent/session/ScriptedCall.hpp"
 #include "core/Error.hpp"
@@ -162,6 +163,7 @@ int runConsole(const Options& o) {
   setup.realtime = o.realtime;
   setup.wallStart = wallStart;
   setup.conversation = tenantConversationConfig(settings.conversation, *tenant);
+  if (o.providers == "local") checkLocalVoices(*tenant);
   std::ostream& live = o.json ? std::cerr : std::cout;
   Printer printer(live);
   setup.observers = {&printer};

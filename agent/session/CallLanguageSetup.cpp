@@ -2,6 +2,9 @@
 
 #include <atomic>
 
+#include "core/Error.hpp"
+#include "dialog/local/tts/Synthesizer.hpp"
+
 namespace parley::agent {
 namespace {
 
@@ -21,6 +24,20 @@ void applyPhrases(dialog::ConversationConfig& c, const tools::SpokenPhrases& p) 
 }
 
 }  // namespace
+
+void checkLocalVoices(const tools::Tenant& tenant) {
+  for (size_t i = 0; i < tenant.languages.size(); ++i) {
+    const std::string& voice = tenant.languages[i].localVoice;
+    if (voice.rfind("espeak-", 0) != 0) continue;  // flite: validated by the loader
+    try {
+      dialog::local::makeEspeak(voice.substr(7));
+    } catch (const std::exception& e) {
+      throw core::ConfigError("languages[" + std::to_string(i) + "].local_voice", tenant.sourceFile,
+                              "the local TTS cannot speak '" + voice + "': " + e.what() +
+                                  " (espeak-ng --voices lists the installed ones)");
+    }
+  }
+}
 
 bool isEnglishOnlyElevenLabsModel(const std::string& modelId) {
   return modelId == "eleven_monolingual_v1" || modelId == "eleven_turbo_v2" ||

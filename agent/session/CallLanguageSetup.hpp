@@ -14,6 +14,7 @@
 // with (WorkerContext::providerSettingsFor / localProviderSettings read the tenant's top level).
 #include "agent/session/ProviderSettings.hpp"
 #include "core/Log.hpp"
+#include "tools/Tenant.hpp"
 #include "tools/TenantLanguage.hpp"
 
 namespace parley::agent {
@@ -21,6 +22,12 @@ namespace parley::agent {
 /// Changes `settings` for `language`. Never throws; `log` carries the call's fields.
 void applyCallLanguage(ProviderSettings& settings, const tools::CallLanguage& language,
                        const core::Logger& log);
+
+/// Checks that the local TTS can speak every local voice of `tenant`'s extra languages (flite
+/// voices are compiled in; "espeak-<voice>" needs that espeak-ng voice installed), so a missing
+/// voice stops the start instead of failing each such call's TTS. Throws core::ConfigError naming
+/// `languages[i].local_voice` and the tenant file. Call when the local TTS serves the tenant.
+void checkLocalVoices(const tools::Tenant& tenant);
 
 /// ElevenLabs models that speak English only (elevenlabs models page): v1 monolingual and the
 /// v2 English turbo/flash models.

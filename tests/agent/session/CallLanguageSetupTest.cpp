@@ -5,6 +5,7 @@
 
 #include "agent/session/CallLanguageSetup.hpp"
 #include "agent/session/ProviderSetup.hpp"
+#include "core/Error.hpp"
 #include "tools/TenantLoader.hpp"
 
 using namespace parley;
@@ -72,5 +73,19 @@ TEST_CASE("the default language leaves the providers as the tenant's settings ma
     CHECK(t.tts.languageCode.empty());
     CHECK(t.conversation.repromptText == before.conversation.repromptText);
     CHECK(t.conversation.backchannels == before.conversation.backchannels);
+  }
+}
+
+TEST_CASE("a local voice espeak-ng does not have stops the start with the tenant file and key") {
+  CHECK_NOTHROW(checkLocalVoices(*rhine()));  // espeak-fr, espeak-de
+  tools::Tenant t = *rhine();
+  t.languages[1].localVoice = "espeak-no-such-voice";
+  try {
+    checkLocalVoices(t);
+    FAIL("accepted");
+  } catch (const core::ConfigError& e) {
+    std::string m = e.what();
+    CHECK(m.find("rhine.yaml: languages[1].local_voice: the local TTS cannot speak "
+                 "'espeak-no-such-voice'") != std::string::npos);
   }
 }
