@@ -18,6 +18,7 @@
 #include "media/Vad.hpp"
 #include "media/legs/CallLeg.hpp"
 #include "tools/BookingTools.hpp"
+#include "tools/CallTools.hpp"
 #include "tools/Tenant.hpp"
 
 namespace parley::agent {
@@ -76,7 +77,8 @@ class SessionImpl final : public media::CallLegListener,
 
   void build() {
     ProviderSettings& ps = params_.providers;
-    ps.ttsAudio = params_.leg->preferredOutboundFormat();  // the TTS speaks the leg's form
+    // The TTS speaks the form the leg sends as is (µ-law on a PCMU phone call).
+    ps.ttsAudio = params_.leg->preferredOutboundFormat();
     applyCallLanguage(ps, language_, log_);  // before any client is made from `ps`
     core::MetricsRegistry::global()
         .counter("parley_call_languages_total", "Calls started, by the language chosen for them",
@@ -91,6 +93,8 @@ class SessionImpl final : public media::CallLegListener,
     parts.makeStt = [this](dialog::SttListener& l) { return factory_->makeStt(loop_, l); };
     parts.makeTts = [this](dialog::TtsListener& l) { return factory_->makeTts(loop_, l); };
     parts.llm = factory_->makeLlm(loop_);
+    // Keys only where they reach the far end (a SIP call with telephone-event).
+    if (params_.leg->canSendDtmf()) tools::registerSendDtmfTool(*registry);
     parts.toolSpecs = toolSpecs(*registry);
     parts.tools = std::make_unique<dialog::ThreadPoolToolExecutor>(uvLoop_, registry);
     parts.prefetch = prefetchCalls();
@@ -221,6 +225,10 @@ class SessionImpl final : public media::CallLegListener,
   void onConversationBargeIn(const dialog::BargeInRecord& b) override {
     record_.bargeIns.push_back(b);
     notify([&](SessionObserver& o) { o.onSessionBargeIn(b); });
+  }
+  void onConversationSendKeys(const std::string& digits) override {
+    log_.event(core::LogLevel::Info, "agent pressed keys", {{"digits", digits}});
+    for (char d : digits) params_.leg->sendDtmf(d);
   }
   void onConversationHangup(const std::string& reason) override {
     if (endReason_.empty()) endReason_ = reason;

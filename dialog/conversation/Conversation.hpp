@@ -87,6 +87,9 @@ class ConversationListener {
   virtual void onConversationToolCall(const ToolCallRecord& call) = 0;
   virtual void onConversationTurnMetrics(const TurnMetrics& metrics) = 0;
   virtual void onConversationBargeIn(const BargeInRecord& bargeIn) = 0;
+  /// The agent pressed keys (the send_dtmf tool succeeded): "1", "2#". The session queues them
+  /// on the leg; ignoring them is fine where no tool offered it.
+  virtual void onConversationSendKeys(const std::string& /*digits*/) {}
   /// The conversation is over and the call should end (`reason`: "end_call", "silence",
   /// "max_duration", "error"), or be handed to a person ("transfer"). The session hangs up the leg;
   /// the conversation is then inert.

@@ -172,6 +172,11 @@ void Conversation::onToolsDone(std::vector<ToolResult> results) {
       r.hangupReason = "transfer";
       r.forceNoTools = true;
     }
+    if (res.name == "send_dtmf" && !res.error) {
+      auto j = nlohmann::json::parse(res.json, nullptr, false);
+      if (j.is_object() && j.value("status", "") == "sending_keys")
+        listener_.onConversationSendKeys(j.value("digits", std::string()));
+    }
     ToolCallRecord rec;
     rec.turn = turn_;
     rec.id = res.toolCallId;

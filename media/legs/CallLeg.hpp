@@ -101,6 +101,9 @@ class CallLeg {
 
   /// Sends a DTMF digit to the far end (RFC 4733 on RTP legs). `durationMs` ≥ 40.
   virtual void sendDtmf(char digit, int durationMs = 100) = 0;
+  /// Whether sendDtmf() reaches the far end (a SIP leg with a negotiated telephone-event);
+  /// false where it is ignored.
+  virtual bool canSendDtmf() const { return false; }
   /// Ends the call; onLegHangup(Local) follows. Idempotent.
   virtual void hangup() = 0;
 

@@ -113,6 +113,8 @@ class SipLeg final : public CallLeg, public PacedSender {
   /// negotiated telephone-event, for characters other than 0-9 * # A-D, and beyond
   /// kMaxQueuedDigits waiting. `durationMs` is clamped to [40, 5000].
   void sendDtmf(char digit, int durationMs = 100) override;
+  /// True when telephone-event was negotiated.
+  bool canSendDtmf() const override { return config_.choice.dtmfPayloadType >= 0; }
   void hangup() override { finish(HangupReason::Local, true); }
   LegKind kind() const override { return LegKind::Sip; }
   const std::string& id() const override { return config_.id; }

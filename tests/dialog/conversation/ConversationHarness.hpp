@@ -279,12 +279,14 @@ struct Recorder final : ConversationListener {
   std::vector<TurnMetrics> turns;
   std::vector<BargeInRecord> bargeIns;
   std::string hangup;
+  std::string keysSent;  ///< digits of every successful send_dtmf, in order
   void onConversationState(TurnState s, double) override { states.push_back(s); }
   void onConversationTranscript(const TranscriptLine& l) override { lines.push_back(l); }
   void onConversationToolCall(const ToolCallRecord& t) override { tools.push_back(t); }
   void onConversationTurnMetrics(const TurnMetrics& m) override { turns.push_back(m); }
   void onConversationBargeIn(const BargeInRecord& b) override { bargeIns.push_back(b); }
   void onConversationHangup(const std::string& reason) override { hangup = reason; }
+  void onConversationSendKeys(const std::string& digits) override { keysSent += digits; }
 };
 
 /// One conversation with fakes, stepped 20 ms at a time.

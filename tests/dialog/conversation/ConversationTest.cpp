@@ -250,6 +250,28 @@ TEST_CASE("end_call hangs up after the goodbye is played") {
   CHECK(h.rec.lines.back().text == "Goodbye and have a nice day!");
 }
 
+TEST_CASE("a successful send_dtmf hands its keys to the session; a refused one does not") {
+  Harness h;
+  finishSpeaking(h);
+  h.tools->handler = [](const ToolCall& c) {
+    return c.arguments.find("x") != std::string::npos
+               ? std::string(R"({"error":{"code":"invalid_arguments","message":"not a key"}})")
+               : std::string(R"({"status":"sending_keys","digits":"1#"})");
+  };
+  h.llm->scripts.push_back({{}, {{0, "call_k", "send_dtmf", R"({"digits":"1#"})"}}});
+  h.llm->scripts.push_back({{"I pressed one."}});
+  h.say("press one for appointments");
+  finishSpeaking(h);
+  CHECK(h.rec.keysSent == "1#");
+  h.llm->scripts.push_back({{}, {{0, "call_x", "send_dtmf", R"({"digits":"x"})"}}});
+  h.llm->scripts.push_back({{"Sorry."}});
+  h.say("press x");
+  finishSpeaking(h);
+  CHECK(h.rec.keysSent == "1#");
+  REQUIRE(h.rec.tools.size() == 2);
+  CHECK(h.rec.tools[1].error);
+}
+
 TEST_CASE("transfer is refused where the leg cannot transfer") {
   Harness h;
   finishSpeaking(h);

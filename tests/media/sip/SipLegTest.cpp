@@ -245,6 +245,7 @@ TEST_CASE("sip leg sends queued RFC 4733 digits: marker first, three end packets
   for (int i = 0; i < 3; ++i) rig.sendTone();
   rig.runUntil([&] { return rig.peerReceived > 0; }, std::chrono::seconds(3));
   REQUIRE(rig.peerReceived > 0);
+  CHECK(rig.leg->canSendDtmf());  // telephone-event was negotiated
   rig.leg->sendDtmf('1', 100);
   rig.leg->sendDtmf('x', 100);  // not a key: ignored
   rig.leg->sendDtmf('1', 100);  // the same key again must stay two presses
