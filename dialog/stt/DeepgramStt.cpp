@@ -3,7 +3,9 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "core/Log.hpp"
@@ -47,6 +49,35 @@ std::string DeepgramConfig::listenUrl() const {
   for (const auto& k : keywords) q.emplace_back("keywords", k);
   for (const auto& k : keyterms) q.emplace_back("keyterm", k);
   return url + (url.find('?') == std::string::npos ? "?" : "&") + buildQuery(q);
+}
+
+void DeepgramConfig::expectVocabulary(const std::vector<std::string>& phrases, double boost) {
+  const bool keyterm = model.rfind("nova-3", 0) == 0 || model.rfind("flux", 0) == 0;
+  std::vector<std::string>& list = keyterm ? keyterms : keywords;
+  auto add = [&](const std::string& v) {
+    if (!v.empty() && list.size() < kMaxKeywords &&
+        std::find(list.begin(), list.end(), v) == list.end())
+      list.push_back(v);
+  };
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", boost);
+  for (const auto& p : phrases) {
+    if (keyterm) {
+      add(p);
+      continue;
+    }
+    std::string word;
+    for (size_t i = 0; i <= p.size(); ++i) {
+      auto c = i < p.size() ? static_cast<unsigned char>(p[i]) : ' ';
+      if (std::isalpha(c) || c == '\'') {
+        word += static_cast<char>(std::tolower(c));
+        continue;
+      }
+      if (c == '.' && (word == "dr" || word == "mr" || word == "mrs" || word == "ms")) word.clear();
+      if (!word.empty()) add(word + ":" + b);
+      word.clear();
+    }
+  }
 }
 
 DeepgramStt::DeepgramStt(WsClientContext& context, DeepgramConfig config, SttListener& listener,

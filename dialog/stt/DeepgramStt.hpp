@@ -49,6 +49,13 @@ struct DeepgramConfig {
   static DeepgramConfig fromEnvironment();
   /// The full URL with query parameters (deepgram-live.md §2).
   std::string listenUrl() const;
+  /// Asks the STT to expect `phrases` (a tenant's staff names, services): keyterm=<phrase> for
+  /// Nova-3 and Flux models, which refuse `keywords`, else keywords=<word>:<boost> per word
+  /// (Nova-2 and older, and Parley's local STT; single words only, as Deepgram's keyword docs
+  /// ask). Words are lower-cased letters/apostrophes, duplicates dropped, titles ("Dr.") kept
+  /// only in keyterms; at most kMaxKeywords values are added (Deepgram: 100 keywords).
+  void expectVocabulary(const std::vector<std::string>& phrases, double boost = 2);
+  static constexpr size_t kMaxKeywords = 100;
 };
 
 class DeepgramStt final : public SttStream, private WsListener {

@@ -1,10 +1,15 @@
 #include "dialog/local/stt/DomainLanguageModel.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 namespace parley::dialog::local {
 namespace {
@@ -16,193 +21,555 @@ std::vector<std::string> splitWords(const std::string& s) {
   return out;
 }
 
-std::string lower(std::string s) {
-  std::string out;
+}  // namespace
+
+std::string spokenWords(const std::string& s) {
+  std::string flat;
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
-    if (std::isalpha(u) || c == '\'')
-      out += static_cast<char>(std::tolower(u));
-    else
-      out += ' ';
+    flat += std::isalpha(u) || c == '\'' ? static_cast<char>(std::tolower(u)) : ' ';
   }
+  std::string out;
+  for (auto& w : splitWords(flat)) out += (out.empty() ? "" : " ") + (w == "dr" ? "doctor" : w);
   return out;
 }
+
+namespace {
+
+/// A small deterministic generator (xorshift64), so a corpus is the same on every run.
+struct Picker {
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  template <class T>
+  const T& operator()(const std::vector<T>& v) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return v[state % v.size()];
+  }
+};
+
+std::string join(std::initializer_list<std::string> parts) {
+  std::string out;
+  for (const auto& p : parts)
+    if (!p.empty()) out += (out.empty() ? "" : " ") + p;
+  return out;
+}
+
+using Strings = std::vector<std::string>;
 
 }  // namespace
 
 std::vector<std::string> bookingCorpus(const tools::Tenant* tenant,
-                                       const std::vector<std::string>& keywords) {
-  static const char* const kDays[] = {"monday", "tuesday",  "wednesday", "thursday",
-                                      "friday", "saturday", "sunday"};
-  static const char* const kHours[] = {"one",   "two",   "three", "four", "five",   "six",
-                                       "seven", "eight", "nine",  "ten",  "eleven", "twelve"};
-  static const char* const kMinutes[] = {"", "fifteen", "thirty", "forty five", "o'clock"};
-  static const char* const kOrdinals[] = {
-      "first",        "second",        "third",        "fourth",     "fifth",
-      "sixth",        "seventh",       "eighth",       "ninth",      "tenth",
-      "eleventh",     "twelfth",       "thirteenth",   "fourteenth", "fifteenth",
-      "sixteenth",    "seventeenth",   "eighteenth",   "nineteenth", "twentieth",
-      "twenty first", "twenty second", "twenty third", "thirtieth",  "thirty first"};
-  static const char* const kMonths[] = {"january",   "february", "march",    "april",
-                                        "may",       "june",     "july",     "august",
-                                        "september", "october",  "november", "december"};
-  static const char* const kPhrases[] = {"yes",
-                                         "no",
-                                         "yes please",
-                                         "no thanks",
-                                         "no thank you",
-                                         "that's right",
-                                         "that's correct",
-                                         "sounds good",
-                                         "okay",
-                                         "sure",
-                                         "goodbye",
-                                         "bye",
-                                         "thank you",
-                                         "that's all",
-                                         "the first one",
-                                         "the second one",
-                                         "the third one",
-                                         "the last one",
-                                         "anything later",
-                                         "later than that",
-                                         "anything earlier",
-                                         "actually make it four",
-                                         "what are your hours",
-                                         "when are you open",
-                                         "how much does it cost",
-                                         "where are you located",
-                                         "what's your address",
-                                         "can i talk to a person",
-                                         "i'd like to cancel my appointment",
-                                         "i need to reschedule my appointment",
-                                         "i'd like to make an appointment",
-                                         "can i book an appointment",
-                                         "my name is",
-                                         "this is",
-                                         "tomorrow",
-                                         "today",
-                                         "next week",
-                                         "this week",
-                                         "in the morning",
-                                         "in the afternoon",
-                                         "in the evening",
-                                         "morning",
-                                         "afternoon",
-                                         "evening",
-                                         "noon"};
-  std::vector<std::string> services = {"cleaning", "checkup", "appointment"};
-  std::vector<std::string> staff;
+                                       const std::vector<DomainKeyword>& keywords) {
+  const Strings days = {"monday", "tuesday",  "wednesday", "thursday",
+                        "friday", "saturday", "sunday"};
+  const Strings hours = {"one",   "two",   "three", "four", "five",   "six",
+                         "seven", "eight", "nine",  "ten",  "eleven", "twelve"};
+  const Strings minutes = {"",        "",    "fifteen", "thirty", "forty five", "o'clock",
+                           "oh five", "ten", "twenty",  "forty",  "fifty"};
+  const Strings ordinals = {"first",        "second",        "third",          "fourth",
+                            "fifth",        "sixth",         "seventh",        "eighth",
+                            "ninth",        "tenth",         "eleventh",       "twelfth",
+                            "thirteenth",   "fourteenth",    "fifteenth",      "sixteenth",
+                            "seventeenth",  "eighteenth",    "nineteenth",     "twentieth",
+                            "twenty first", "twenty second", "twenty third",   "twenty fourth",
+                            "twenty fifth", "twenty sixth",  "twenty seventh", "twenty eighth",
+                            "twenty ninth", "thirtieth",     "thirty first"};
+  const Strings months = {"january", "february", "march",     "april",   "may",      "june",
+                          "july",    "august",   "september", "october", "november", "december"};
+  const Strings digits = {"zero", "oh",  "one",   "two",   "three", "four",
+                          "five", "six", "seven", "eight", "nine"};
+  // Common US given names and surnames (callers say theirs): most names a caller gives are among
+  // these, the rest come through the generic model or per-stream keywords.
+  const Strings firstNames = {
+      "james",   "mary",      "john",    "patricia", "robert",  "jennifer", "michael", "linda",
+      "william", "elizabeth", "david",   "barbara",  "richard", "susan",    "joseph",  "jessica",
+      "thomas",  "sarah",     "charles", "karen",    "chris",   "nancy",    "daniel",  "lisa",
+      "matthew", "betty",     "anthony", "margaret", "mark",    "sandra",   "paul",    "ashley",
+      "steven",  "emily",     "andrew",  "donna",    "kevin",   "michelle", "brian",   "carol",
+      "george",  "amanda",    "edward",  "melissa",  "ryan",    "deborah",  "jason",   "laura",
+      "maria",   "anna",      "jose",    "carlos",   "juan",    "luis",     "ana",     "rosa",
+      "peter",   "alice",     "tom",     "kate",     "sam",     "alex",     "emma",    "olivia",
+      "noah",    "liam",      "sophia",  "mia",      "ben",     "jack",     "grace",   "chloe"};
+  const Strings lastNames = {
+      "smith",    "johnson",   "williams", "brown",     "jones",    "garcia",   "miller",
+      "davis",    "rodriguez", "martinez", "hernandez", "lopez",    "gonzalez", "wilson",
+      "anderson", "thomas",    "taylor",   "moore",     "jackson",  "martin",   "lee",
+      "perez",    "thompson",  "white",    "harris",    "sanchez",  "clark",    "ramirez",
+      "lewis",    "robinson",  "walker",   "young",     "allen",    "king",     "wright",
+      "scott",    "torres",    "nguyen",   "hill",      "flores",   "green",    "adams",
+      "nelson",   "baker",     "hall",     "rivera",    "campbell", "mitchell", "carter",
+      "roberts",  "kim",       "chen",     "patel",     "cohen",    "murphy",   "cook"};
+
+  Strings services;
+  Strings staff;  // "doctor katherine lee", "katherine", "doctor lee"
   if (tenant) {
-    services.clear();
-    for (const auto& s : tenant->services) services.push_back(lower(s.name));
+    for (const auto& s : tenant->services) services.push_back(spokenWords(s.name));
     for (const auto& m : tenant->staff) {
-      std::string n = lower(m.name);
-      staff.push_back(n);
-      auto ws = splitWords(n);
-      if (!ws.empty()) staff.push_back("doctor " + ws.back());
+      auto ws = splitWords(spokenWords(m.name));
+      bool titled = !ws.empty() && ws.front() == "doctor";
+      if (titled) ws.erase(ws.begin());
+      if (ws.empty()) continue;
+      std::string full;
+      for (const auto& w : ws) full += (full.empty() ? "" : " ") + w;
+      staff.push_back(full);
+      staff.push_back(ws.front());
+      if (titled) {
+        staff.push_back("doctor " + ws.back());
+        staff.push_back("doctor " + full);
+      }
     }
   }
+  if (services.empty()) services = {"cleaning", "checkup", "consultation"};
+
+  Strings times;
+  for (const auto& h : hours)
+    for (const auto& m : minutes) times.push_back(join({h, m}));
+  Strings clock = times;
+  for (const auto& t : times) {
+    clock.push_back(t + " a m");
+    clock.push_back(t + " p m");
+  }
+  clock.push_back("noon");
+  clock.push_back("midday");
+  Strings dates;
+  for (const auto& m : months)
+    for (const auto& o : ordinals) {
+      dates.push_back(m + " " + o);
+      dates.push_back("the " + o + " of " + m);
+    }
+  for (const auto& o : ordinals) dates.push_back("the " + o);
+
   std::vector<std::string> out;
   auto add = [&](std::string s) {
-    if (out.size() < kMaxCorpusSentences) out.push_back(std::move(s));
+    if (out.size() < kMaxCorpusSentences && !s.empty()) out.push_back(std::move(s));
   };
-  for (const char* p : kPhrases) add(p);
-  for (const auto& k : keywords) add(lower(k));
-  std::vector<std::string> times;
-  for (const char* h : kHours)
-    for (const char* m : kMinutes) times.push_back(std::string(h) + (*m ? " " : "") + m);
-  for (const auto& svc : services) {
-    add("i'd like to book a " + svc);
-    add("can i book a " + svc);
-    add("i need a " + svc);
-    add("a " + svc + " please");
-    for (const char* d : kDays) {
-      add("i'd like to book a " + svc + " next " + d);
-      add("a " + svc + " on " + d);
-      add("can i come in on " + std::string(d));
+  Picker pick;
+
+  // Short answers and conversational turns, as said on their own.
+  const Strings phrases = {"yes",
+                           "yeah",
+                           "yep",
+                           "no",
+                           "nope",
+                           "yes please",
+                           "yes that's right",
+                           "yes that's correct",
+                           "yes that works",
+                           "yes that's fine",
+                           "that works",
+                           "that's fine",
+                           "that's perfect",
+                           "perfect",
+                           "great",
+                           "sounds good",
+                           "that sounds good",
+                           "okay",
+                           "ok",
+                           "sure",
+                           "all right",
+                           "no thanks",
+                           "no thank you",
+                           "no thank you that's all",
+                           "no that's all",
+                           "that's all",
+                           "that's all thanks",
+                           "that's it",
+                           "that's everything",
+                           "nothing else",
+                           "thank you",
+                           "thanks",
+                           "thank you very much",
+                           "goodbye",
+                           "bye",
+                           "bye bye",
+                           "thank you goodbye",
+                           "the first one",
+                           "the first one please",
+                           "the second one",
+                           "the second one please",
+                           "the third one",
+                           "the last one",
+                           "the earlier one",
+                           "the later one",
+                           "the first",
+                           "the second",
+                           "either is fine",
+                           "anything later",
+                           "anything earlier",
+                           "later than that",
+                           "earlier than that",
+                           "anything later than that",
+                           "anything earlier than that",
+                           "do you have anything later",
+                           "do you have anything earlier",
+                           "do you have anything later than that",
+                           "do you have anything earlier than that",
+                           "is there anything later",
+                           "is there anything earlier",
+                           "something later",
+                           "something earlier",
+                           "what about the afternoon",
+                           "what about the morning",
+                           "what are your hours",
+                           "what are your opening hours",
+                           "when are you open",
+                           "what time do you open",
+                           "what time do you close",
+                           "are you open on saturday",
+                           "are you open on sunday",
+                           "how much does it cost",
+                           "how much is it",
+                           "what are your prices",
+                           "where are you located",
+                           "where are you",
+                           "what's your address",
+                           "what is your address",
+                           "can i talk to a person",
+                           "can i speak to someone",
+                           "can i talk to someone",
+                           "can i speak to a real person",
+                           "i'd like to talk to a person",
+                           "i need to cancel",
+                           "i need to cancel my appointment",
+                           "i'd like to cancel my appointment",
+                           "i want to cancel my appointment",
+                           "can i cancel my appointment",
+                           "i need to reschedule",
+                           "i need to reschedule my appointment",
+                           "i'd like to reschedule my appointment",
+                           "can i reschedule my appointment",
+                           "can i change my appointment",
+                           "i'd like to move my appointment",
+                           "i'd like to make an appointment",
+                           "i'd like to book an appointment",
+                           "can i book an appointment",
+                           "can i make an appointment",
+                           "i need an appointment",
+                           "i want to book an appointment",
+                           "do you have any openings",
+                           "what do you have available",
+                           "when is the next available appointment",
+                           "sorry",
+                           "sorry what",
+                           "sorry can you repeat that",
+                           "could you repeat that",
+                           "pardon",
+                           "i'm not sure",
+                           "hold on",
+                           "one moment",
+                           "hello",
+                           "hi",
+                           "hi there",
+                           "good morning",
+                           "good afternoon",
+                           "tomorrow",
+                           "today",
+                           "next week",
+                           "this week",
+                           "in the morning",
+                           "in the afternoon",
+                           "in the evening",
+                           "morning",
+                           "afternoon",
+                           "evening",
+                           "as soon as possible",
+                           "the earliest you have",
+                           "whenever is available"};
+  for (const auto& p : phrases) add(p);
+
+  // Compositional booking requests: opener, request, service, staff, day, time.
+  const Strings openers = {"",     "",     "",   "",         "hi",           "hello", "yes",
+                           "yeah", "okay", "um", "hi there", "good morning", "so"};
+  const Strings requests = {"i'd like to book",
+                            "i would like to book",
+                            "i want to book",
+                            "can i book",
+                            "could i book",
+                            "can i get",
+                            "could i get",
+                            "i need",
+                            "i'd like",
+                            "i'd like to schedule",
+                            "can i schedule",
+                            "i'd like to come in for",
+                            "do you have",
+                            "is there",
+                            "i'm calling to book",
+                            "i'm looking for",
+                            "book me"};
+  const Strings serviceForms = {"a {s}", "a {s}", "an appointment for a {s}", "a {s} appointment",
+                                "{s}"};
+  const Strings dayForms = {"",
+                            "",
+                            "on {d}",
+                            "next {d}",
+                            "this {d}",
+                            "{d}",
+                            "on {d} morning",
+                            "on {d} afternoon",
+                            "{d} morning",
+                            "{d} afternoon",
+                            "tomorrow",
+                            "today",
+                            "next week",
+                            "this week",
+                            "on {date}",
+                            "on {date}",
+                            "{date}"};
+  const Strings timeForms = {"",
+                             "",
+                             "at {t}",
+                             "at {t}",
+                             "at {c}",
+                             "around {t}",
+                             "after {t}",
+                             "before {t}",
+                             "in the morning",
+                             "in the afternoon",
+                             "at {t} please",
+                             "sometime in the morning",
+                             "sometime in the afternoon"};
+  auto fill = [&](std::string form) {
+    auto rep = [&](const std::string& key, const Strings& pool) {
+      for (size_t p; (p = form.find(key)) != std::string::npos;)
+        form.replace(p, key.size(), pick(pool));
+    };
+    rep("{s}", services);
+    rep("{d}", days);
+    rep("{date}", dates);
+    rep("{t}", times);
+    rep("{c}", clock);
+    if (!staff.empty()) rep("{p}", staff);
+    return form;
+  };
+  for (int i = 0; i < 12000; ++i) {
+    std::string staffPart = !staff.empty() && i % 3 == 0 ? "with " + pick(staff) : "";
+    add(join({pick(openers), pick(requests), fill(pick(serviceForms)), staffPart,
+              fill(pick(dayForms)), fill(pick(timeForms))}));
+  }
+  // Answers to "which day / what time": a day, a time or both, alone or with a lead-in.
+  const Strings whenForms = {"{d}",
+                             "on {d}",
+                             "next {d}",
+                             "{d} at {t}",
+                             "on {d} at {t}",
+                             "next {d} at {t}",
+                             "{d} at {c}",
+                             "at {t}",
+                             "at {c}",
+                             "{t}",
+                             "{c}",
+                             "{t} please",
+                             "{date}",
+                             "on {date}",
+                             "{date} at {t}",
+                             "how about {d}",
+                             "how about {d} at {t}",
+                             "what about {d}",
+                             "can i come in on {d}",
+                             "can i come in on {d} at {t}",
+                             "do you have anything on {d}",
+                             "do you have anything at {t}",
+                             "is {t} available",
+                             "is {d} at {t} available",
+                             "no {d}",
+                             "no {d} is better",
+                             "actually {d}",
+                             "actually make it {t}",
+                             "actually make it {d}",
+                             "make it {t}",
+                             "can we do {t}",
+                             "can we do {d} instead",
+                             "{d} works",
+                             "{t} works",
+                             "{d} at {t} works",
+                             "yes {d} at {t}",
+                             "{d} morning",
+                             "{d} afternoon",
+                             "anything later on {d}",
+                             "anything earlier on {d}",
+                             "can i reschedule my appointment to {d}",
+                             "can i reschedule my appointment to {d} at {t}",
+                             "i'd like to reschedule to {d}",
+                             "can you move it to {d}",
+                             "move it to {d} at {t}",
+                             "i need to cancel my appointment on {d}",
+                             "i'd like to cancel my {s} on {d}",
+                             "i'd like to reschedule my {s}",
+                             "how much does a {s} cost",
+                             "how much is a {s}",
+                             "what does a {s} cost",
+                             "how long does a {s} take",
+                             "do you do {s}",
+                             "i'd like a {s}",
+                             "a {s} please",
+                             "just a {s}",
+                             "the {s}"};
+  for (int i = 0; i < 8000; ++i) add(fill(pick(whenForms)));
+  // Staff requests.
+  if (!staff.empty()) {
+    const Strings staffForms = {"with {p}",
+                                "with {p} please",
+                                "i'd like to see {p}",
+                                "i'd like to see {p} on {d}",
+                                "i'd like to see {p} next {d} at {t}",
+                                "can i see {p}",
+                                "is {p} available",
+                                "is {p} available on {d}",
+                                "is {p} in on {d}",
+                                "a {s} with {p}",
+                                "a {s} with {p} on {d} at {t}",
+                                "can i book with {p}",
+                                "{p} please",
+                                "i usually see {p}",
+                                "anyone is fine",
+                                "i don't mind"};
+    for (int i = 0; i < 3000; ++i) add(fill(pick(staffForms)));
+  }
+  // Caller names and numbers.
+  const Strings nameForms = {"my name is {f} {l}",   "my name is {f}",
+                             "it's {f} {l}",         "this is {f} {l}",
+                             "this is {f}",          "{f} {l}",
+                             "the name is {f} {l}",  "it's {l}",
+                             "{f} {l} speaking",     "my last name is {l}",
+                             "my first name is {f}", "under {f} {l}",
+                             "yes it's {f} {l}",     "i'm {f} {l}"};
+  for (int i = 0; i < 3000; ++i) {
+    std::string form = pick(nameForms);
+    for (size_t p; (p = form.find("{f}")) != std::string::npos;)
+      form.replace(p, 3, pick(firstNames));
+    for (size_t p; (p = form.find("{l}")) != std::string::npos;)
+      form.replace(p, 3, pick(lastNames));
+    add(form);
+  }
+  for (int i = 0; i < 600; ++i) {
+    std::string n;
+    for (int k = 0; k < 10; ++k) n += (k ? " " : "") + pick(digits);
+    add(i % 2 ? "my number is " + n : n);
+  }
+  // Per-stream keywords in the contexts such words take (a name, a service, a person), as many
+  // sentences as their boost asks for: more sentences, higher n-gram probabilities.
+  const Strings keywordForms = {"{k}",
+                                "my name is {k}",
+                                "my name is {f} {k}",
+                                "it's {f} {k}",
+                                "this is {f} {k}",
+                                "{f} {k}",
+                                "with {k}",
+                                "a {k}",
+                                "i'd like to book a {k}",
+                                "i'd like to see {k}",
+                                "is {k} available",
+                                "the name is {k}"};
+  for (const auto& k : keywords) {
+    std::string phrase = spokenWords(k.phrase);
+    if (phrase.empty()) continue;
+    add(phrase);
+    double boost = std::clamp(k.boost, 0.0, kMaxKeywordBoost);
+    auto n = static_cast<int>(std::lround(boost * kKeywordSentencesPerBoost));
+    for (int i = 0; i < n; ++i) {
+      std::string form = pick(keywordForms);
+      for (size_t p; (p = form.find("{f}")) != std::string::npos;)
+        form.replace(p, 3, pick(firstNames));
+      form.replace(form.find("{k}"), 3, phrase);
+      add(fill(form));
     }
-    for (const auto& who : staff) add("a " + svc + " with " + who);
   }
-  for (const char* d : kDays) {
-    add(d);
-    add(std::string("next ") + d);
-    add(std::string("this ") + d);
-    add(std::string("on ") + d + " morning");
-    add(std::string("on ") + d + " afternoon");
-    add(std::string("no ") + d);
-    for (const auto& t : times) add(std::string(d) + " at " + t);
-  }
-  for (const auto& t : times) {
-    add("at " + t);
-    add("next tuesday at " + t);
-    add("make it " + t);
-  }
-  for (const char* m : kMonths)
-    for (const char* o : kOrdinals) add(std::string(m) + " " + o);
-  for (const char* o : kOrdinals) add(std::string("the ") + o);
   return out;
 }
 
 std::string buildArpaModel(const std::vector<std::string>& sentences,
-                           const std::vector<std::string>& dictionaryWords) {
-  std::set<std::string> known(dictionaryWords.begin(), dictionaryWords.end());
-  std::map<std::string, double> uni;
-  std::map<std::string, std::map<std::string, double>> bi;
+                           const std::vector<std::string>& dictionaryWords, int order) {
+  order = std::clamp(order, 1, 3);
+  const std::set<std::string> known(dictionaryWords.begin(), dictionaryWords.end());
+  // counts[n-1]: n-gram (words joined by ' ') → count; histories[n-1]: history → count.
+  std::vector<std::unordered_map<std::string, double>> counts(static_cast<size_t>(order));
+  std::vector<std::unordered_map<std::string, double>> histories(static_cast<size_t>(order));
   double total = 0;
+  // Every n-gram of each run of known words between <s> and </s>.
   for (const auto& s : sentences) {
-    std::vector<std::string> ws = {"<s>"};
-    for (auto& w : splitWords(s))
-      if (known.count(w)) ws.push_back(w);
-    ws.push_back("</s>");
-    if (ws.size() <= 2) continue;
-    for (size_t i = 0; i < ws.size(); ++i) {
-      uni[ws[i]] += 1;
-      total += 1;
-      if (i > 0) bi[ws[i - 1]][ws[i]] += 1;
+    std::vector<std::vector<std::string>> runs(1, {"<s>"});
+    for (auto& w : splitWords(s)) {
+      if (known.count(w))
+        runs.back().push_back(w);
+      else if (runs.back().size() > 1)
+        runs.push_back({});  // an unknown word breaks the context
+    }
+    runs.back().push_back("</s>");
+    for (const auto& ws : runs) {
+      if (ws.empty() || (ws.size() == 2 && ws[0] == "<s>" && ws[1] == "</s>")) continue;
+      for (size_t i = 0; i < ws.size(); ++i) {
+        if (ws[i] != "<s>") {
+          counts[0][ws[i]] += 1;
+          total += 1;
+        }
+        for (size_t n = 2; n <= static_cast<size_t>(order) && n <= i + 1; ++n) {
+          std::string h = ws[i + 1 - n];
+          for (size_t k = i + 2 - n; k < i; ++k) h += " " + ws[k];
+          counts[n - 1][h + " " + ws[i]] += 1;
+          histories[n - 1][h] += 1;
+        }
+      }
     }
   }
-  if (uni.empty()) return {};
-  // Unigrams: maximum likelihood with a floor (every word stays reachable).
-  std::map<std::string, double> pUni;
-  for (const auto& [w, c] : uni) pUni[w] = c / total;
-  pUni["<s>"] = 1e-99;  // never predicted; ARPA convention writes -99
-  // Bigrams with absolute discounting; the freed mass goes to the back-off.
-  std::map<std::string, double> backoff;
-  std::map<std::string, std::map<std::string, double>> pBi;
-  for (const auto& [h, next] : bi) {
-    double count = 0;
-    for (const auto& [w, c] : next) count += c;
-    double seenUni = 0, seenBi = 0;
-    for (const auto& [w, c] : next) {
-      double p = (c - kBigramDiscount) / count;
-      pBi[h][w] = p;
-      seenBi += p;
-      seenUni += pUni[w];
+  if (counts[0].empty()) return {};
+  counts[0]["<s>"] = 0;
+
+  // Back-off probabilities: seen n-grams get (c - D) / c(history); the freed mass, spread
+  // over the lower order's probabilities of the unseen words, is the history's back-off weight.
+  std::vector<std::unordered_map<std::string, double>> alpha(static_cast<size_t>(order));
+  std::unordered_map<std::string, double> p1;
+  for (const auto& [w, c] : counts[0]) p1[w] = c / total;
+  // Full back-off probability of "w1 .. wn" (n <= order).
+  std::function<double(const std::vector<std::string>&, size_t)> prob;
+  std::vector<std::unordered_map<std::string, double>> pSeen(static_cast<size_t>(order));
+  prob = [&](const std::vector<std::string>& g, size_t from) -> double {
+    size_t n = g.size() - from;
+    if (n == 1) return p1.count(g.back()) ? p1[g.back()] : 0.0;
+    std::string key = g[from], hist = g[from];
+    for (size_t k = from + 1; k < g.size(); ++k) key += " " + g[k];
+    for (size_t k = from + 1; k + 1 < g.size(); ++k) hist += " " + g[k];
+    if (auto it = pSeen[n - 1].find(key); it != pSeen[n - 1].end()) return it->second;
+    double a = 1.0;
+    if (auto it = alpha[n - 2].find(hist); it != alpha[n - 2].end()) a = it->second;
+    return a * prob(g, from + 1);
+  };
+  for (size_t n = 2; n <= static_cast<size_t>(order); ++n) {
+    std::unordered_map<std::string, std::pair<double, double>> mass;  // hist → seen p, lower p
+    for (const auto& [gram, c] : counts[n - 1]) {
+      size_t cut = gram.rfind(' ');
+      std::string hist = gram.substr(0, cut);
+      double p = (c - kNgramDiscount) / histories[n - 1][hist];
+      pSeen[n - 1][gram] = p;
+      auto words = splitWords(gram);
+      auto& m = mass[hist];
+      m.first += p;
+      m.second += prob(words, 1);
     }
-    double alpha = (1.0 - seenBi) / std::max(1e-9, 1.0 - seenUni);
-    backoff[h] = alpha;
+    for (const auto& [hist, m] : mass)
+      alpha[n - 2][hist] = (1.0 - m.first) / std::max(1e-9, 1.0 - m.second);
   }
-  size_t nBi = 0;
-  for (const auto& [h, m] : pBi) nBi += m.size();
-  std::string out = "\\data\\\nngram 1=" + std::to_string(pUni.size()) +
-                    "\nngram 2=" + std::to_string(nBi) + "\n\n\\1-grams:\n";
+
+  std::string out = "\\data\\\n";
+  for (size_t n = 1; n <= static_cast<size_t>(order); ++n)
+    out += "ngram " + std::to_string(n) + "=" + std::to_string(counts[n - 1].size()) + "\n";
   char line[512];
-  for (const auto& [w, p] : pUni) {
-    double lp = w == "<s>" ? -99.0 : std::log10(p);
-    auto b = backoff.find(w);
-    if (b != backoff.end())
-      std::snprintf(line, sizeof line, "%.4f %s %.4f\n", lp, w.c_str(), std::log10(b->second));
-    else
-      std::snprintf(line, sizeof line, "%.4f %s\n", lp, w.c_str());
-    out += line;
-  }
-  out += "\n\\2-grams:\n";
-  for (const auto& [h, m] : pBi)
-    for (const auto& [w, p] : m) {
-      std::snprintf(line, sizeof line, "%.4f %s %s\n", std::log10(p), h.c_str(), w.c_str());
+  for (size_t n = 1; n <= static_cast<size_t>(order); ++n) {
+    out += "\n\\" + std::to_string(n) + "-grams:\n";
+    std::map<std::string, double> sorted;
+    for (const auto& [g, c] : counts[n - 1])
+      sorted[g] = n == 1 ? (g == "<s>" ? -99.0 : std::log10(p1[g])) : std::log10(pSeen[n - 1][g]);
+    for (const auto& [g, lp] : sorted) {
+      bool hasBackoff = n < static_cast<size_t>(order) && alpha[n - 1].count(g);
+      if (hasBackoff)
+        std::snprintf(line, sizeof line, "%.4f %s %.4f\n", lp, g.c_str(),
+                      std::log10(std::max(1e-99, alpha[n - 1][g])));
+      else
+        std::snprintf(line, sizeof line, "%.4f %s\n", lp, g.c_str());
       out += line;
     }
+  }
   out += "\n\\end\\\n";
   return out;
 }

@@ -1,10 +1,11 @@
 #pragma once
-// The booking-domain language model of the local STT (issue 6, DESIGN.md §5): sentences built
-// from a tenant's vocabulary (services, staff names, days, dates, times, numbers, yes/no, booking
-// phrases) and any per-stream keywords, turned into a bigram ARPA model with absolute discounting
-// and back-off (Ney, Essen & Kneser 1994; the ARPA format of the CMU-Cambridge toolkit). The
-// decoder interpolates it with pocketsphinx's generic English model, so booking talk is
-// recognised well while other speech still comes through — the local twin of keyword boosting.
+// The booking-domain language model of the local STT (issue 6, DESIGN.md §5): sentences a caller
+// says when booking — phrase templates expanded with a tenant's vocabulary (services, staff
+// names, days, dates, times, numbers, yes/no, common caller names) and any per-stream keywords —
+// turned into a trigram ARPA model with absolute discounting and back-off (Ney, Essen & Kneser
+// 1994; the ARPA format of the CMU-Cambridge toolkit). The decoder interpolates it with
+// pocketsphinx's generic English model, so booking talk is recognised well while other speech
+// still comes through — the local twin of keyword boosting.
 #include <string>
 #include <vector>
 
@@ -12,19 +13,42 @@
 
 namespace parley::dialog::local {
 
-/// Discount subtracted from every seen bigram count (0.5–0.8 is usual for small corpora).
-constexpr double kBigramDiscount = 0.5;
-/// Corpus sentences kept: the templates × vocabulary make a few thousand; bounds build time.
-constexpr size_t kMaxCorpusSentences = 20000;
+/// Discount subtracted from every seen n-gram count (0.5–0.8 is usual for small corpora).
+constexpr double kNgramDiscount = 0.5;
+/// Highest n-gram order written (trigrams: "at two thirty", "on thursday at").
+constexpr int kNgramOrder = 3;
+/// Corpus sentences kept: the templates × vocabulary make about ten thousand; bounds build time.
+constexpr size_t kMaxCorpusSentences = 60000;
 
-/// Lower-case word sequences a caller says when booking with `tenant` (plus `keywords`).
+/// Corpus sentences that put one keyword in context, per unit of boost.
+constexpr double kKeywordSentencesPerBoost = 100;
+/// Boost of a keyword given without one ("keywords=okonkwo"), and the largest honoured.
+constexpr double kDefaultKeywordBoost = 2;
+constexpr double kMaxKeywordBoost = 10;
+
+/// A per-stream keyword (Deepgram `keywords=<word>:<boost>`): a word or phrase the stream should
+/// expect. Boost 0 only adds it to the vocabulary; each unit adds kKeywordSentencesPerBoost
+/// sentences that use it ("my name is <keyword>", "with <keyword>"); negative boosts (Deepgram's
+/// suppression) are treated as 0.
+struct DomainKeyword {
+  std::string phrase;
+  double boost = kDefaultKeywordBoost;
+};
+
+/// `text` as the dictionary spells words: lower case, letters and apostrophes, "dr" → "doctor".
+std::string spokenWords(const std::string& text);
+
+/// Lower-case word sequences a caller says when booking with `tenant` (the demo clinic's
+/// services when null) plus `keywords` in booking contexts. Deterministic: the same input gives
+/// the same corpus.
 std::vector<std::string> bookingCorpus(const tools::Tenant* tenant,
-                                       const std::vector<std::string>& keywords = {});
+                                       const std::vector<DomainKeyword>& keywords = {});
 
-/// An ARPA-format bigram model of `sentences` (words split on spaces; <s> and </s> added).
-/// Only words in `dictionaryWords` (the decoder's pronouncing dictionary) are kept; "" when no
-/// sentence has a known word.
+/// An ARPA-format model of order `order` (1–3) of `sentences` (words split on spaces; <s> and
+/// </s> added). Words not in `dictionaryWords` (the decoder's pronouncing dictionary) split a
+/// sentence: n-grams never span them. "" when no sentence has a known word.
 std::string buildArpaModel(const std::vector<std::string>& sentences,
-                           const std::vector<std::string>& dictionaryWords);
+                           const std::vector<std::string>& dictionaryWords,
+                           int order = kNgramOrder);
 
 }  // namespace parley::dialog::local

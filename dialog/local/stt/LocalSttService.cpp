@@ -1,5 +1,7 @@
 #include "dialog/local/stt/LocalSttService.hpp"
 
+#include <cmath>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -16,6 +18,10 @@ core::Logger& log() {
   static core::Logger l("local-stt");
   return l;
 }
+
+/// Keywords and keyterms accepted per stream (Deepgram documents 100 keyterms; each one here
+/// adds corpus sentences to the stream's own model).
+constexpr size_t kMaxKeywords = 100;
 
 /// Extra wait after the idle timeout, so audio queued behind a busy loop is read first.
 constexpr uint64_t kIdleGraceMs = 250;
@@ -50,7 +56,7 @@ struct StreamParams {
   int endpointingMs = 10;  ///< Deepgram's default; < 0 = disabled
   int utteranceEndMs = 0;
   bool vadEvents = false;
-  std::vector<std::string> keywords;
+  std::vector<DomainKeyword> keywords;
 };
 
 std::variant<StreamParams, std::string> parseParams(const LocalRequest& req) {
@@ -82,11 +88,26 @@ std::variant<StreamParams, std::string> parseParams(const LocalRequest& req) {
       return "utterance_end_ms must be 0-60000";
   }
   p.vadEvents = truthy(req.arg("vad_events"));
-  for (const auto& [k, v] : req.args)
-    if ((k == "keywords" || k == "keyterm") && !v.empty()) {
-      std::string w = v.substr(0, v.find(':'));
-      p.keywords.push_back(w);
+  // keywords=<word>[:<boost>] (Nova-2 keyword boosting) and keyterm=<phrase> (Nova-3).
+  for (const auto& [k, v] : req.args) {
+    if (k != "keywords" && k != "keyterm") continue;
+    DomainKeyword kw;
+    kw.phrase = v;
+    size_t colon = v.rfind(':');
+    if (k == "keywords" && colon != std::string::npos) {
+      kw.phrase = v.substr(0, colon);
+      std::string b = v.substr(colon + 1);
+      char* end = nullptr;
+      kw.boost = std::strtod(b.c_str(), &end);
+      if (b.empty() || *end != '\0' || !std::isfinite(kw.boost))
+        return "DATA-0000: keyword boost '" + b + "' is not a number (keywords=word:boost)";
     }
+    if (spokenWords(kw.phrase).empty())
+      return "DATA-0000: " + k + " '" + kw.phrase + "' has no letters";
+    p.keywords.push_back(std::move(kw));
+  }
+  if (p.keywords.size() > kMaxKeywords)
+    return "DATA-0000: at most " + std::to_string(kMaxKeywords) + " keywords per stream";
   return p;
 }
 
@@ -110,6 +131,7 @@ class SttSession final : public WsSession {
         requestId_(requestId()) {
     if (params_.sampleRate != 16000)
       up_ = std::make_unique<media::Resampler>(params_.sampleRate, 16000);
+    decoder_->reset(params_.sampleRate);  // the cepstral means primed for this band
     decoder_->start();
     restartIdle();
   }
@@ -357,7 +379,9 @@ std::variant<std::unique_ptr<WsSession>, LocalReject> LocalSttService::onUpgrade
   if (auto* why = std::get_if<std::string>(&parsed)) return LocalReject{400, {}, *why};
   auto params = std::get<StreamParams>(std::move(parsed));
   std::unique_ptr<SphinxDecoder> decoder;
-  bool pooled = params.keywords.empty();
+  // Keywords the server's own domain model already holds in booking contexts (the worker
+  // passes its tenant's staff and services) need no decoder of their own.
+  bool pooled = pool_->covers(params.keywords);
   try {
     if (pooled) {
       decoder = pool_->acquire();
@@ -371,6 +395,8 @@ std::variant<std::unique_ptr<WsSession>, LocalReject> LocalSttService::onUpgrade
         throw;
       }
     }
+  } catch (const std::invalid_argument& e) {
+    return LocalReject{400, {{"dg-error", e.what()}}, std::string("DATA-0000: ") + e.what()};
   } catch (const std::exception& e) {
     log().warn("cannot start a decoder: {}", e.what());
     return LocalReject{500, {}, std::string("local STT could not start a decoder: ") + e.what()};

@@ -14,8 +14,15 @@
 //    concurrency limit); a stream that still gets past it is closed with 1011 and that reason;
 //  * no audio or message for kIdleTimeoutMs → close 1011 "NET-0001" as Deepgram does;
 //  * unsupported or unknown query parameters → close 1008 "DATA-0000"/"unknown parameter".
-// Keywords are added to the stream's domain model (the local twin of keyword boosting); a
-// stream with keywords gets its own decoder instead of a pooled one, within the same bound.
+// Keywords (keywords=<word>[:<boost>], keyterm=<phrase>; at most 100) are the local twin of
+// Deepgram's keyword boosting: a stream whose keywords are all in the server's domain model
+// (its tenants' vocabulary — what the worker passes) is served by a pooled decoder, which
+// already expects them in booking contexts. Otherwise the stream gets its own decoder (about a
+// second to load, on the loop thread) within the same bound, whose domain model holds the
+// keywords in booking contexts, more of them the higher the boost; words the dictionary lacks
+// get flite's letter-to-sound pronunciation. That decoder is dropped at the end, so no other
+// stream hears its keywords. A boost that is not a number, a keyword without letters or more
+// than 100 keywords are refused with 400 "DATA-0000".
 #include <memory>
 #include <string>
 
@@ -31,8 +38,10 @@ constexpr uint64_t kInterimEveryMs = 500;
 
 struct LocalSttOptions {
   SphinxModel model;
-  size_t maxStreams = 4;    ///< decoders (≈ 60 MB each); more streams are refused
-  size_t warmDecoders = 0;  ///< loaded at start so the first call does not wait ≈ 1 s
+  size_t maxStreams = 4;  ///< decoders (≈ 60 MB each); more streams are refused
+  /// Loaded at start so the first call does not wait for one (≈ 1 s, several on a loaded host:
+  /// console's first caller turn was lost while its decoder loaded on the loop thread).
+  size_t warmDecoders = 1;
 };
 
 class LocalSttService final : public LocalService {

@@ -6,10 +6,12 @@
 // reused; one decoder serves one stream at a time. Not thread-safe (one loop thread uses it).
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "dialog/local/stt/DomainLanguageModel.hpp"
 #include "tools/Tenant.hpp"
 
 namespace parley::dialog::local {
@@ -17,14 +19,15 @@ namespace parley::dialog::local {
 /// Share of the domain model in the interpolation: measured on flite speech (bench-local-stt),
 /// a domain-heavy mix fixes most booking words while generic English still comes through.
 constexpr float kDomainLmWeight = 0.7f;
-/// Decoded once by every new decoder so its cepstral mean is adapted (see prime()).
+/// Spoken by flite's slt voice once per process and band to estimate the cepstral means a
+/// stream starts from (see primedMeans() in SphinxDecoder.cpp).
 constexpr const char* kPrimingSentence = "Hello, I would like to book an appointment for Monday.";
 
 struct SphinxModel {
   std::string modelDir;  ///< contains en-us/ (acoustic), en-us.lm.bin, cmudict-en-us.dict
   std::vector<std::shared_ptr<const tools::Tenant>> tenants;  ///< vocabulary of the domain LM
-  std::vector<std::string> keywords;                          ///< extra domain phrases
-  float domainWeight = kDomainLmWeight;                       ///< 0 = generic model only
+  std::vector<DomainKeyword> keywords;   ///< per-stream phrases; unknown words get a g2p entry
+  float domainWeight = kDomainLmWeight;  ///< 0 = generic model only
   /// The Debian model directory (pkg-config --variable=modeldir pocketsphinx)/en-us.
   static std::string defaultModelDir();
 };
@@ -52,7 +55,9 @@ class SphinxDecoder {
 
   /// Starts an utterance (ends a running one first, dropping its result).
   void start();
-  /// Decodes 16 kHz mono s16 samples of the running utterance.
+  /// Decodes 16 kHz mono s16 samples of the running utterance. On a 16 kHz stream the first
+  /// speech (up to 0.3 s of it, at most 1 s of audio) is held until its band is known, then
+  /// decoded with the cepstral means of that band; silence before it is decoded at once.
   void process(std::span<const int16_t> samples);
   /// Voice activity as pocketsphinx's VAD sees it.
   bool inSpeech() const;
@@ -61,13 +66,22 @@ class SphinxDecoder {
   /// Ends the utterance and returns its final hypothesis with word timings.
   SphinxHypothesis finish();
   bool running() const { return running_; }
+  /// Words added to the dictionary by letter-to-sound for this decoder's keywords.
+  const std::vector<std::string>& addedWords() const { return added_; }
   /// Ends any utterance and restores the cepstral means to the primed estimate, so a pooled
   /// decoder starts each stream as a fresh one would (no state from the previous caller).
-  void reset();
+  /// `sourceRate` is the stream's sample_rate (8000 or 16000 Hz).
+  void reset(int sourceRate = 16000);
 
  private:
   void prime();
+  /// Pronunciations for the keywords' words the dictionary lacks (flite letter-to-sound).
+  /// Throws std::invalid_argument when a word gets none the acoustic model can use.
+  void addKeywordWords(const std::vector<DomainKeyword>& keywords);
+  /// Ends a 16 kHz stream's band detection: telephone band → the 8 kHz means; feeds held audio.
+  void decideBand();
   struct Impl;
+  std::vector<std::string> added_;
   std::unique_ptr<Impl> impl_;
   bool running_ = false;
 };
@@ -81,6 +95,9 @@ class SphinxPool {
   /// Throws std::runtime_error when a new decoder cannot load its models.
   std::unique_ptr<SphinxDecoder> acquire();
   void release(std::unique_ptr<SphinxDecoder> decoder);
+  /// True when every word of `keywords` is in the domain model of the pool's decoders (their
+  /// tenants' vocabulary), so a pooled decoder already expects them; true for none.
+  bool covers(const std::vector<DomainKeyword>& keywords);
   /// Counts one stream that brings its own decoder (per-stream keywords); false when full.
   bool reserveSlot();
   /// Ends a reserveSlot() stream.
@@ -95,6 +112,8 @@ class SphinxPool {
   size_t capacity_;
   size_t inUse_ = 0;
   std::vector<std::unique_ptr<SphinxDecoder>> free_;
+  void fillVocabulary();
+  std::set<std::string> vocabulary_;  ///< of the tenants' booking corpus, filled on first use
 };
 
 }  // namespace parley::dialog::local

@@ -17,12 +17,12 @@ cst_voice* register_cmu_us_rms(const char* voxdir);
 }
 
 namespace parley::dialog::local {
-namespace {
-
 std::mutex& fliteMutex() {
   static std::mutex m;
   return m;
 }
+
+namespace {
 
 /// Registers each voice once (flite keeps them for the life of the process).
 cst_voice* fliteVoice(std::string_view name) {

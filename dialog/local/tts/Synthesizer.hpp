@@ -7,6 +7,7 @@
 // each engine serialises its own calls with a mutex (the server calls from one loop thread).
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,9 @@ bool isFliteVoice(std::string_view voice);
 
 /// flite with the named voice. Throws std::invalid_argument for an unknown voice.
 std::unique_ptr<Synthesizer> makeFlite(std::string_view voice);
+/// Held around every flite call: flite's init, voice registration and lexicon are process-wide
+/// and not thread-safe (local TTS and the local STT's letter-to-sound use them from two threads).
+std::mutex& fliteMutex();
 
 /// espeak-ng speaking `language` (an espeak-ng voice name such as "de", "fr", "es", "en-us").
 /// Throws std::runtime_error when espeak-ng cannot start or has no such voice.
