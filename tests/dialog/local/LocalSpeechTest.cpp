@@ -13,12 +13,14 @@
 #include "dialog/tts/ElevenLabsTts.hpp"
 #include "media/Resampler.hpp"
 #include "tests/dialog/TestLoop.hpp"
+#include "tests/dialog/local/SttRecorder.hpp"
 #include "tests/tools/TestSupport.hpp"
 
 using namespace parley;
 using namespace parley::dialog;
 using namespace parley::dialog::local;
 using nlohmann::json;
+using parley::dialog::local::test::SttRec;
 
 namespace {
 
@@ -35,36 +37,6 @@ struct TtsRec : TtsListener {
   }
   void onTtsDone() override { ++done; }
   void onTtsError(const ProviderError& e) override { error = e; }
-};
-
-struct SttRec : SttListener {
-  std::vector<SttTranscript> finals;
-  int interims = 0;
-  int speechStarted = 0;
-  int utteranceEnds = 0;
-  bool connected = false;
-  bool closed = false;
-  std::optional<ProviderError> error;
-  bool fatal = false;
-  void onSttConnected(const SttConnected&) override { connected = true; }
-  void onSttTranscript(const SttTranscript& t) override {
-    if (t.isFinal)
-      finals.push_back(t);
-    else
-      ++interims;
-  }
-  void onSttSpeechStarted(double) override { ++speechStarted; }
-  void onSttUtteranceEnd(double) override { ++utteranceEnds; }
-  void onSttError(const ProviderError& e, bool f) override {
-    error = e;
-    fatal = f;
-  }
-  void onSttClosed() override { closed = true; }
-  std::string text() const {
-    std::string out;
-    for (const auto& f : finals) out += (out.empty() ? "" : " ") + f.text;
-    return out;
-  }
 };
 
 /// A raw websocket client for protocol error cases.

@@ -15,6 +15,7 @@
 #include "dialog/stt/DeepgramStt.hpp"
 #include "media/WavFile.hpp"
 #include "tests/dialog/TestLoop.hpp"
+#include "tests/dialog/local/SttRecorder.hpp"
 #include "tests/tools/TestSupport.hpp"
 
 using namespace parley;
@@ -27,29 +28,7 @@ namespace {
 /// host), so the clients' 5 s production default is too tight here.
 constexpr uint64_t kConnectMs = 60'000;
 
-struct Heard : SttListener {
-  std::vector<SttTranscript> finals;
-  bool connected = false;
-  bool closed = false;
-  bool fatal = false;
-  std::optional<ProviderError> error;
-  void onSttConnected(const SttConnected&) override { connected = true; }
-  void onSttTranscript(const SttTranscript& t) override {
-    if (t.isFinal && !t.text.empty()) finals.push_back(t);
-  }
-  void onSttSpeechStarted(double) override {}
-  void onSttUtteranceEnd(double) override {}
-  void onSttError(const ProviderError& e, bool f) override {
-    error = e;
-    fatal = f;
-  }
-  void onSttClosed() override { closed = true; }
-  std::string text() const {
-    std::string out;
-    for (const auto& f : finals) out += (out.empty() ? "" : " ") + f.text;
-    return out;
-  }
-};
+using Heard = parley::dialog::local::test::SttRec;
 
 struct Fixture {
   LocalProviders providers;
