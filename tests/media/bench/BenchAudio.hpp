@@ -26,18 +26,31 @@ inline int64_t threadCpuNs() {
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-/// `frames` 20 ms frames of the WAV at `path` (any rate/channels, converted to 16 kHz mono),
-/// looped as often as needed. Throws what WavFile::read throws.
-inline std::vector<AudioFrame> loadFrames(const std::string& path, size_t frames) {
+/// The WAV at `path` (any rate/channels) as 16 kHz mono samples, through the same converter as
+/// a call's inbound audio. Throws what WavFile::read throws.
+inline std::vector<int16_t> loadSamples16k(const std::string& path) {
   PcmAudio a = WavFile::read(path);
   InboundConverter conv(a.sampleRate, a.channels);
-  std::vector<AudioFrame> clip;
+  std::vector<int16_t> out;
   AudioFrame f;
   const size_t block = static_cast<size_t>(a.sampleRate / 10 * a.channels);
   for (size_t off = 0; off < a.samples.size(); off += block) {
     conv.push(
         std::span<const int16_t>(a.samples.data() + off, std::min(block, a.samples.size() - off)));
-    while (conv.pop(f)) clip.push_back(f);
+    while (conv.pop(f)) out.insert(out.end(), f.samples.begin(), f.samples.end());
+  }
+  return out;
+}
+
+/// `frames` 20 ms frames of the WAV at `path` (any rate/channels, converted to 16 kHz mono),
+/// looped as often as needed. Throws what WavFile::read throws.
+inline std::vector<AudioFrame> loadFrames(const std::string& path, size_t frames) {
+  const std::vector<int16_t> pcm = loadSamples16k(path);
+  std::vector<AudioFrame> clip;
+  for (size_t off = 0; off + kFrameSamples <= pcm.size(); off += kFrameSamples) {
+    AudioFrame f;
+    std::copy_n(pcm.begin() + static_cast<std::ptrdiff_t>(off), kFrameSamples, f.samples.begin());
+    clip.push_back(f);
   }
   std::vector<AudioFrame> out;
   out.reserve(frames);

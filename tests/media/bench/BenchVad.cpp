@@ -58,6 +58,7 @@
 #include "media/Vad.hpp"
 #include "media/WavFile.hpp"
 #include "media/vad/ActiveSpeechLevel.hpp"
+#include "tests/media/bench/BenchAudio.hpp"
 
 using namespace parley::media;
 using parley::media::vad::kP56HangoverS;
@@ -90,20 +91,6 @@ size_t labelMinRun() {
 }
 /// Frames below this are digital silence (padding), not background.
 constexpr double kDigitalSilenceDb = -99.0;
-
-std::vector<int16_t> load16k(const std::string& path) {
-  PcmAudio a = WavFile::read(path);
-  InboundConverter conv(a.sampleRate, a.channels);
-  std::vector<int16_t> out;
-  AudioFrame f;
-  const size_t block = static_cast<size_t>(a.sampleRate / 10 * a.channels);
-  for (size_t off = 0; off < a.samples.size(); off += block) {
-    conv.push(
-        std::span<const int16_t>(a.samples.data() + off, std::min(block, a.samples.size() - off)));
-    while (conv.pop(f)) out.insert(out.end(), f.samples.begin(), f.samples.end());
-  }
-  return out;
-}
 
 double dbov(double meanSquare) {
   return meanSquare <= 1e-9 ? -100 : 10 * std::log10(meanSquare / (32768.0 * 32768.0));
@@ -314,9 +301,7 @@ Metrics evaluate(const std::vector<bool>& truth, const std::vector<bool>& vad,
 }
 
 double threadCpuUs() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) * 1e6 + double(ts.tv_nsec) / 1e3;
+  return double(bench::threadCpuNs()) / 1e3;
 }
 
 struct Run {
@@ -455,7 +440,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s NOISE.wav SPEECH.wav...\n", argv[0]);
     return 2;
   }
-  std::vector<int16_t> dishes = load16k(argv[1]);
+  std::vector<int16_t> dishes = bench::loadSamples16k(argv[1]);
   std::vector<std::vector<float>> clips;
   std::vector<std::vector<float>> labelClips;  // clips high-passed at 100 Hz, for levels/labels
   // The same, low-passed at kNarrowBandHz: what survives in the 8 kHz runs, and its own ASL.
@@ -463,7 +448,7 @@ int main(int argc, char** argv) {
   std::vector<double> narrowAsl;
   std::vector<std::string> names;
   for (int i = 2; i < argc; ++i) {
-    auto pcm = load16k(argv[i]);
+    auto pcm = bench::loadSamples16k(argv[i]);
     std::vector<float> x(pcm.begin(), pcm.end());
     std::vector<float> band = highPass(x);
     const double gain = std::pow(
