@@ -14,11 +14,11 @@
 #include "agent/SessionRegistry.hpp"
 #include "agent/Version.hpp"
 #include "agent/WorkerContext.hpp"
-#include "agent/session/CallLanguageSetup.hpp"
-#include "agent/session/ConversationSettings.hpp"
 #include "agent/admission/LoadSampler.hpp"
 #include "agent/fleet/FleetServices.hpp"
 #include "agent/http/HttpServer.hpp"
+#include "agent/session/CallLanguageSetup.hpp"
+#include "agent/session/ConversationSettings.hpp"
 #include "core/Error.hpp"
 #include "core/Log.hpp"
 #include "core/LoopThread.hpp"
@@ -111,6 +111,8 @@ void Worker::Impl::startLocalProviders() {
       readiness.set("local_providers", true);
       log.info("local engines ready (stt={} tts={} llm={})", local->urls().deepgramListen,
                local->urls().elevenLabsStream, local->urls().openAiBase);
+    } catch (const dialog::local::ModelLoadCancelled&) {
+      log.info("local engines: start abandoned, the worker is stopping");
     } catch (const std::exception& e) {
       readiness.set("local_providers", false, e.what());
       log.error("local engines failed to start: {}", e.what());
@@ -209,6 +211,9 @@ void Worker::Impl::shutdown(const char* why) {
   if (context) context->stopAccepting();
   for (auto it = subsystems.rbegin(); it != subsystems.rend(); ++it) (*it)->stop();
   subsystems.clear();
+  // A stop while the speech models load abandons the load instead of waiting it out (seconds;
+  // longer on a busy host).
+  if (local) local->cancelStart();
   if (localStarter.joinable()) localStarter.join();
   if (context) context->setLocalProviders(nullptr);
   if (local) local->stop();

@@ -56,7 +56,9 @@ void LocalProviders::start() {
   if (config_.llm && config_.tenants.empty())
     throw std::invalid_argument("the local booking policy needs at least one tenant");
   core::Logger log("local-providers");
+  const std::stop_token cancel = cancelStart_.get_token();
   try {
+    throwIfCancelled(cancel);
     if (config_.llm) {
       auto u = std::make_unique<Unit>("local-llm");
       u->run([&] {
@@ -69,6 +71,7 @@ void LocalProviders::start() {
       });
       units_.push_back(std::move(u));
     }
+    throwIfCancelled(cancel);
     if (config_.tts) {
       auto u = std::make_unique<Unit>("local-tts");
       u->run([&] {
@@ -79,10 +82,12 @@ void LocalProviders::start() {
       });
       units_.push_back(std::move(u));
     }
+    throwIfCancelled(cancel);
     if (config_.stt) {
       auto u = std::make_unique<Unit>("local-stt");
       u->run([&] {
         LocalSttOptions o = config_.sttOptions;
+        o.model.stop = cancel;
         if (o.model.modelDir.empty()) o.model.modelDir = SphinxModel::defaultModelDir();
         if (o.model.tenants.empty()) o.model.tenants = config_.tenants;
         u->service = std::make_unique<LocalSttService>(u->thread.loop(), std::move(o));

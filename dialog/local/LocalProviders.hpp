@@ -10,6 +10,7 @@
 //   "parley-booking:<tenant>")
 #include <cstdint>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,11 @@ class LocalProviders {
   /// sttOptions.warmDecoders are loaded first). Throws core::SystemError when a port cannot be
   /// bound and std::runtime_error when an engine cannot start; nothing keeps running then.
   void start();
+  /// Makes a start() running on another thread give up soon: within about a second (one
+  /// pocketsphinx model read cannot be interrupted) it stops what it started and throws
+  /// ModelLoadCancelled. A worker told to stop while its speech models load calls this so it
+  /// does not wait out a load it will never use. Thread-safe; later start() calls throw too.
+  void cancelStart() { cancelStart_.request_stop(); }
   /// Closes every server and joins its thread. Idempotent.
   void stop();
   bool running() const { return running_; }
@@ -65,6 +71,7 @@ class LocalProviders {
   std::vector<std::unique_ptr<Unit>> units_;
   uint16_t sttPort_ = 0, ttsPort_ = 0, llmPort_ = 0;
   bool running_ = false;
+  std::stop_source cancelStart_;
 };
 
 }  // namespace parley::dialog::local

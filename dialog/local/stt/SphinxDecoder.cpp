@@ -140,7 +140,20 @@ const std::vector<mfcc_t>& primedMeans(ps_decoder_t* ps, int band) {
 
 }  // namespace
 
-SphinxDecoder::SphinxDecoder(const SphinxModel& model) : impl_(std::make_unique<Impl>()) {
+std::vector<std::string> modelCorpus(const SphinxModel& model) {
+  if (model.tenants.empty()) return bookingCorpus(nullptr, model.keywords);
+  std::vector<std::string> sentences;
+  for (const auto& t : model.tenants) {
+    throwIfCancelled(model.stop);
+    auto s = bookingCorpus(t.get(), model.keywords);
+    sentences.insert(sentences.end(), s.begin(), s.end());
+  }
+  return sentences;
+}
+
+SphinxDecoder::SphinxDecoder(const SphinxModel& model, SharedDomainModel* shared)
+    : impl_(std::make_unique<Impl>()) {
+  throwIfCancelled(model.stop);
   static const bool quiet = [] {
     err_set_logfp(nullptr);  // pocketsphinx logs every init parameter to stderr otherwise
     return true;
@@ -166,27 +179,32 @@ SphinxDecoder::SphinxDecoder(const SphinxModel& model) : impl_(std::make_unique<
     return;
   }
   addKeywordWords(model.keywords);
+  throwIfCancelled(model.stop);
 
   // The domain model over words the dictionary knows, interpolated with the generic model.
-  std::vector<std::string> sentences;
-  if (model.tenants.empty()) sentences = bookingCorpus(nullptr, model.keywords);
-  for (const auto& t : model.tenants) {
-    auto s = bookingCorpus(t.get(), model.keywords);
-    sentences.insert(sentences.end(), s.begin(), s.end());
-  }
-  std::set<std::string> vocab;
-  for (const auto& s : sentences) {
-    std::istringstream in(s);
-    for (std::string w; in >> w;) vocab.insert(w);
-  }
-  std::vector<std::string> known;
-  for (const auto& w : vocab) {
-    if (char* p = ps_lookup_word(impl_->ps, w.c_str())) {
-      known.push_back(w);
-      ckd_free(p);
+  // Pooled decoders have the same dictionary additions (the same keywords), so one ARPA text
+  // serves them all.
+  std::string arpa = shared ? shared->arpa : std::string();
+  if (arpa.empty()) {
+    std::vector<std::string> own;
+    if (shared && shared->sentences.empty()) shared->sentences = modelCorpus(model);
+    if (!shared) own = modelCorpus(model);
+    const auto& sentences = shared ? shared->sentences : own;
+    std::set<std::string> vocab;
+    for (const auto& s : sentences) {
+      std::istringstream in(s);
+      for (std::string w; in >> w;) vocab.insert(w);
     }
+    std::vector<std::string> known;
+    for (const auto& w : vocab) {
+      if (char* p = ps_lookup_word(impl_->ps, w.c_str())) {
+        known.push_back(w);
+        ckd_free(p);
+      }
+    }
+    arpa = buildArpaModel(sentences, known, kNgramOrder, model.stop);
+    if (shared) shared->arpa = arpa;
   }
-  std::string arpa = buildArpaModel(sentences, known);
   if (arpa.empty()) return;
   static int counter = 0;
   auto path =
@@ -351,7 +369,8 @@ std::unique_ptr<SphinxDecoder> SphinxPool::acquire() {
     free_.pop_back();
     d->reset();
   } else {
-    d = std::make_unique<SphinxDecoder>(model_);
+    d = std::make_unique<SphinxDecoder>(model_, &domain_);
+    dropCorpusOnceUsed();
   }
   ++inUse_;
   return d;
@@ -377,13 +396,8 @@ bool SphinxPool::covers(const std::vector<DomainKeyword>& keywords) {
 
 void SphinxPool::fillVocabulary() {
   if (vocabulary_.empty() && model_.domainWeight > 0) {
-    std::vector<std::string> sentences;
-    if (model_.tenants.empty()) sentences = bookingCorpus(nullptr, model_.keywords);
-    for (const auto& t : model_.tenants) {
-      auto c = bookingCorpus(t.get(), model_.keywords);
-      sentences.insert(sentences.end(), c.begin(), c.end());
-    }
-    for (const auto& s : sentences) {
+    if (domain_.sentences.empty()) domain_.sentences = modelCorpus(model_);
+    for (const auto& s : domain_.sentences) {
       std::istringstream in(s);
       for (std::string w; in >> w;) vocabulary_.insert(w);
     }
@@ -403,7 +417,15 @@ void SphinxPool::releaseSlotOnly() {
 void SphinxPool::warm(size_t n) {
   if (n > 0) fillVocabulary();  // the first stream with keywords does not build it either
   while (free_.size() + inUse_ < std::min(n, capacity_))
-    free_.push_back(std::make_unique<SphinxDecoder>(model_));
+    free_.push_back(std::make_unique<SphinxDecoder>(model_, &domain_));
+  dropCorpusOnceUsed();
+}
+
+void SphinxPool::dropCorpusOnceUsed() {
+  // The vocabulary and the ARPA text are all later decoders need from the corpus.
+  if (domain_.arpa.empty() || vocabulary_.empty()) return;
+  domain_.sentences.clear();
+  domain_.sentences.shrink_to_fit();
 }
 
 }  // namespace parley::dialog::local

@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct SphinxModel {
   std::vector<std::shared_ptr<const tools::Tenant>> tenants;  ///< vocabulary of the domain LM
   std::vector<DomainKeyword> keywords;   ///< per-stream phrases; unknown words get a g2p entry
   float domainWeight = kDomainLmWeight;  ///< 0 = generic model only
+  /// Cancels a decoder load in progress (ModelLoadCancelled); a worker stopping while it starts
+  /// must not wait seconds for a language model it will never use.
+  std::stop_token stop;
   /// The Debian model directory (pkg-config --variable=modeldir pocketsphinx)/en-us.
   static std::string defaultModelDir();
 };
@@ -45,10 +49,25 @@ struct SphinxHypothesis {
   double confidence = 0;
 };
 
+/// The booking-domain model of a pool's decoders. They share tenants and keywords, so they share
+/// the corpus and its ARPA text too, built once (seconds of the STT loop thread per decoder
+/// otherwise, while other streams wait). Costs the ARPA text's size (about a megabyte) in memory.
+struct SharedDomainModel {
+  std::vector<std::string> sentences;  ///< the corpus; empty until first needed
+  std::string arpa;                    ///< empty until the first decoder built it
+};
+
+/// The model's booking corpus: every tenant's (or the demo clinic's) with the model's keywords.
+/// Throws ModelLoadCancelled when model.stop fires between tenants.
+std::vector<std::string> modelCorpus(const SphinxModel& model);
+
 class SphinxDecoder {
  public:
-  /// Throws std::runtime_error when the models cannot be loaded.
-  explicit SphinxDecoder(const SphinxModel& model);
+  /// Loads the acoustic model, dictionary and language models (about a second; `shared`, when
+  /// given, supplies or keeps the domain model's corpus and ARPA text). Throws
+  /// std::runtime_error when the models cannot be loaded, ModelLoadCancelled when model.stop
+  /// fires first (checked between steps; one pocketsphinx read is not interruptible).
+  explicit SphinxDecoder(const SphinxModel& model, SharedDomainModel* shared = nullptr);
   ~SphinxDecoder();
   SphinxDecoder(const SphinxDecoder&) = delete;
   SphinxDecoder& operator=(const SphinxDecoder&) = delete;
@@ -104,7 +123,8 @@ class SphinxPool {
   void releaseSlotOnly();
   size_t capacity() const { return capacity_; }
   size_t inUse() const { return inUse_; }
-  /// Loads `n` decoders now (at server start, so the first call does not wait).
+  /// Loads `n` decoders now (at server start, so the first call does not wait). Throws what
+  /// SphinxDecoder's constructor throws.
   void warm(size_t n);
 
  private:
@@ -113,6 +133,8 @@ class SphinxPool {
   size_t inUse_ = 0;
   std::vector<std::unique_ptr<SphinxDecoder>> free_;
   void fillVocabulary();
+  void dropCorpusOnceUsed();
+  SharedDomainModel domain_;          ///< of every pooled decoder
   std::set<std::string> vocabulary_;  ///< of the tenants' booking corpus, filled on first use
 };
 

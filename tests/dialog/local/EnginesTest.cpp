@@ -2,6 +2,8 @@
 // booking-domain language model, and pocketsphinx decoding flite speech through it.
 #include <doctest/doctest.h>
 
+#include <stop_token>
+
 #include "dialog/local/stt/DomainLanguageModel.hpp"
 #include "dialog/local/stt/SphinxDecoder.hpp"
 #include "dialog/local/tts/Synthesizer.hpp"
@@ -121,4 +123,48 @@ TEST_CASE("a pooled decoder starts each stream like a fresh one (no previous cal
   CHECK(twice.find("book a cleaning") != std::string::npos);
   CHECK(thrice == twice);
   pool.release(std::move(again));
+}
+
+TEST_CASE("a cancelled model load throws ModelLoadCancelled and builds nothing") {
+  std::stop_source stop;
+  stop.request_stop();
+  auto corpus = bookingCorpus(tools::test::demoTenant().get());
+  std::vector<std::string> words = {"book", "a", "cleaning"};
+  CHECK_THROWS_AS(buildArpaModel(corpus, words, kNgramOrder, stop.get_token()), ModelLoadCancelled);
+  // The same input without a stop request builds a model: the throw came from the token.
+  CHECK_FALSE(buildArpaModel(corpus, words).empty());
+
+  SphinxModel m;
+  m.modelDir = SphinxModel::defaultModelDir();
+  m.tenants = {tools::test::demoTenant()};
+  m.stop = stop.get_token();
+  CHECK_THROWS_AS(SphinxDecoder{m}, ModelLoadCancelled);
+  SphinxPool pool(m, 2);
+  CHECK_THROWS_AS(pool.warm(1), ModelLoadCancelled);
+}
+
+TEST_CASE("pooled decoders share one domain model and hear the same") {
+  SphinxModel m;
+  m.modelDir = SphinxModel::defaultModelDir();
+  m.tenants = {tools::test::demoTenant()};
+  auto pcm = to16k(makeFlite("kal")->synthesize("Can I move my appointment to Friday at ten?"));
+  auto decode = [&](SphinxDecoder& d) {
+    d.start();
+    d.process(pcm);
+    d.process(std::vector<int16_t>(16000, 0));
+    return d.finish().text;
+  };
+  SharedDomainModel shared;
+  SphinxDecoder first(m, &shared);
+  CHECK(shared.arpa.find("\\3-grams:") != std::string::npos);
+  const std::string arpa = shared.arpa;
+  shared.sentences.clear();  // a second decoder needs only the ARPA text
+  SphinxDecoder second(m, &shared);
+  CHECK(shared.arpa == arpa);
+  SphinxDecoder alone(m);  // builds its own from the corpus
+  std::string heard = decode(first);
+  MESSAGE("heard: " << heard);
+  CHECK(heard.find("friday") != std::string::npos);
+  CHECK(decode(second) == heard);
+  CHECK(decode(alone) == heard);
 }

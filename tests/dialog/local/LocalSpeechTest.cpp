@@ -3,8 +3,10 @@
 // and flite are CPU work on a shared machine).
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "dialog/local/LocalProviders.hpp"
 #include "dialog/net/WsClientContext.hpp"
@@ -265,4 +267,24 @@ TEST_CASE("local STT refuses a stream over capacity with a clear reason") {
   REQUIRE(f.loop.runUntil([&] { return third.connected; }, 20'000));
   c3.close();
   REQUIRE(f.loop.runUntil([&] { return third.closed; }, 20'000));
+}
+
+TEST_CASE("a start cancelled while the speech models load gives up and leaves nothing running") {
+  LocalProviders providers(config(1));
+  std::exception_ptr error;
+  std::thread starter([&] {
+    try {
+      providers.start();
+    } catch (...) {
+      error = std::current_exception();
+    }
+  });
+  // Well inside the load (the STT model alone takes about a second, more under ASan).
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  providers.cancelStart();
+  starter.join();
+  REQUIRE(error);
+  CHECK_THROWS_AS(std::rethrow_exception(error), ModelLoadCancelled);
+  CHECK_FALSE(providers.running());
+  CHECK_THROWS_AS(providers.start(), ModelLoadCancelled);
 }
