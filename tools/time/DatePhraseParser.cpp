@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "tools/time/DateParts.hpp"
 #include "tools/time/DateWords.hpp"
 
 namespace parley::tools {
@@ -17,23 +18,6 @@ using date_words::ordinalWords;
 using date_words::toInt;
 using date_words::tokenize;
 using date_words::weekdayOf;
-
-struct Parts {
-  std::optional<int> dayOffset;  // today + n
-  std::optional<unsigned> weekday;
-  enum class WeekMod { None, This, Next, NextWeek, AfterNext } weekMod = WeekMod::None;
-  std::optional<int> extraWeeks;  // "a week from Monday"
-  std::optional<unsigned> month;
-  std::optional<int> dayOfMonth;
-  std::optional<int> year;
-  std::optional<std::pair<local_days, local_days>> range;
-  std::optional<int> hour;
-  int minute = 0;
-  std::optional<bool> pm;
-  std::optional<TimeRange> window;
-  bool windowIsPartOfDay = false;
-  bool anything = false;
-};
 
 class Parser {
  public:
@@ -234,21 +218,6 @@ class Parser {
     if (is(0, "ish")) ++i_;
   }
 
-  static int to24(int hour, std::optional<bool> pm, const std::optional<TimeRange>& window,
-                  bool windowIsPartOfDay) {
-    if (pm) {
-      if (*pm) return hour < 12 ? hour + 12 : hour;
-      return hour == 12 ? 0 : hour;
-    }
-    if (hour > 12) return hour;
-    if (windowIsPartOfDay && window) {
-      if (window->fromMinute >= 12 * 60) return hour < 12 ? hour + 12 : hour;
-      if (window->toMinute <= 12 * 60) return hour == 12 ? 12 : hour;
-    }
-    if (hour == 12) return 12;
-    return hour >= 7 ? hour : hour + 12;  // business-day reading: 7–11 am, 1–6 pm
-  }
-
   std::optional<int> readBoundary() {  // a time after "after"/"before"/"between"
     std::optional<int> h;
     int m = 0;
@@ -257,7 +226,7 @@ class Parser {
     bool ok = clockTime(h, m, pm);
     prevWasAt_ = false;
     if (!ok || !h) return std::nullopt;
-    return to24(*h, pm, p_.window, p_.windowIsPartOfDay) * 60 + m;
+    return hourTo24(*h, pm, p_.window, p_.windowIsPartOfDay) * 60 + m;
   }
 
   void step() {
@@ -347,8 +316,8 @@ class Parser {
       const std::string& x = at(1);
       if (auto wd = weekdayOf(x)) {
         p_.weekday = wd;
-        p_.weekMod = (w == "this" || w == "coming" || w == "upcoming") ? Parts::WeekMod::This
-                                                                       : Parts::WeekMod::Next;
+        p_.weekMod = (w == "this" || w == "coming" || w == "upcoming") ? DateParts::WeekMod::This
+                                                                       : DateParts::WeekMod::Next;
         p_.anything = true;
         i_ += 2;
         return;
@@ -388,9 +357,9 @@ class Parser {
     if (auto wd = weekdayOf(w)) {
       p_.weekday = wd, p_.anything = true, ++i_;
       if (is(0, "next") && is(1, "week"))
-        p_.weekMod = Parts::WeekMod::NextWeek, i_ += 2;
+        p_.weekMod = DateParts::WeekMod::NextWeek, i_ += 2;
       else if (is(0, "after") && is(1, "next"))
-        p_.weekMod = Parts::WeekMod::AfterNext, i_ += 2;
+        p_.weekMod = DateParts::WeekMod::AfterNext, i_ += 2;
       else if (is(0, "week"))
         p_.extraWeeks = 1, ++i_;  // "Monday week"
       return;
@@ -511,122 +480,13 @@ class Parser {
     ++i_;
   }
 
-  static local_days nextWeekday(local_days from, unsigned wd, bool includeToday) {
-    auto cur = date::weekday(from).c_encoding();
-    int delta = static_cast<int>((wd + 7 - cur) % 7);
-    if (delta == 0 && !includeToday) delta = 7;
-    return from + days(delta);
-  }
-
-  std::optional<local_days> dateFromParts(int fallbackYearShift) const {
-    date::year_month_day t(today_);
-    int y = p_.year ? *p_.year : static_cast<int>(t.year());
-    unsigned mo = p_.month ? *p_.month : static_cast<unsigned>(t.month());
-    for (int attempt = 0; attempt < 14; ++attempt) {
-      date::year_month_day ymd{date::year(y), date::month(mo),
-                               date::day(static_cast<unsigned>(*p_.dayOfMonth))};
-      if (ymd.ok() && (p_.year || local_days(ymd) >= today_)) return local_days(ymd);
-      if (p_.year) return std::nullopt;
-      if (p_.month)
-        ++y;
-      else if (++mo > 12)
-        mo = 1, ++y;
-      (void)fallbackYearShift;
-    }
-    return std::nullopt;
-  }
-
-  DatePhrase resolve() {
-    DatePhrase out;
-    if (!p_.anything) return out;
-    std::vector<std::pair<local_days, local_days>> dayRanges;
-    bool hasDate = true;
-    auto monday = today_ - days(date::weekday(today_).iso_encoding() - 1);
-    if (p_.dayOfMonth) {
-      auto d = dateFromParts(0);
-      if (!d) return out;
-      dayRanges.push_back({*d, *d});
-      if (p_.weekday && date::weekday(*d).c_encoding() != *p_.weekday) {
-        auto w = nextWeekday(today_, *p_.weekday, true);
-        dayRanges.push_back({w, w});
-      }
-    } else if (p_.month) {
-      date::year_month_day t(today_);
-      auto ym = date::year_month(t.year(), date::month(*p_.month));
-      if (p_.year)
-        ym = date::year_month(date::year(*p_.year), date::month(*p_.month));
-      else if (local_days(ym / date::last) < today_)
-        ym += date::years(1);
-      local_days first = local_days(ym / 1), last = local_days(ym / date::last);
-      dayRanges.push_back(
-          {last < today_ ? first : std::max(first, today_), last});  // past: as said
-    } else if (p_.weekday) {
-      unsigned wd = *p_.weekday;
-      local_days d;
-      switch (p_.weekMod) {
-        case Parts::WeekMod::This: {
-          d = nextWeekday(today_, wd, true);
-          dayRanges.push_back({d, d});
-          break;
-        }
-        case Parts::WeekMod::Next: {
-          d = nextWeekday(today_, wd, false);
-          dayRanges.push_back({d, d});
-          if (d < monday + days(7)) dayRanges.push_back({d + days(7), d + days(7)});
-          break;
-        }
-        case Parts::WeekMod::NextWeek: {
-          d = monday + days(7) + days((wd + 6) % 7);
-          dayRanges.push_back({d, d});
-          break;
-        }
-        case Parts::WeekMod::AfterNext: {
-          d = monday + days(14) + days((wd + 6) % 7);
-          dayRanges.push_back({d, d});
-          break;
-        }
-        case Parts::WeekMod::None: {
-          if (p_.extraWeeks) {
-            d = nextWeekday(today_, wd, false) + days(7 * *p_.extraWeeks);
-            dayRanges.push_back({d, d});
-          } else if (date::weekday(today_).c_encoding() == wd) {
-            dayRanges.push_back({today_, today_});
-            dayRanges.push_back({today_ + days(7), today_ + days(7)});
-          } else {
-            d = nextWeekday(today_, wd, false);
-            dayRanges.push_back({d, d});
-          }
-          break;
-        }
-      }
-    } else if (p_.dayOffset) {
-      auto d = today_ + days(*p_.dayOffset);
-      dayRanges.push_back({d, d});
-    } else if (p_.range) {
-      dayRanges.push_back(*p_.range);
-    } else {
-      hasDate = false;
-      dayRanges.push_back({today_, today_});
-    }
-    std::optional<int> minute;
-    if (p_.hour) minute = to24(*p_.hour, p_.pm, p_.window, p_.windowIsPartOfDay) * 60 + p_.minute;
-    for (const auto& [from, to] : dayRanges) {
-      DateCandidate c;
-      c.firstDay = from;
-      c.lastDay = to;
-      c.hasDate = hasDate;
-      c.minute = minute;
-      if (p_.window && !minute) c.window = *p_.window;
-      out.candidates.push_back(c);
-    }
-    return out;
-  }
+  DatePhrase resolve() const { return resolveDateParts(p_, today_); }
 
   std::vector<std::string> t_;
   local_days today_;
   size_t i_ = 0;
   bool prevWasAt_ = false;
-  Parts p_;
+  DateParts p_;
 };
 
 }  // namespace
