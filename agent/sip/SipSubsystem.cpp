@@ -2,16 +2,15 @@
 
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <future>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 
-#include "agent/api/ApiKeys.hpp"
 #include "agent/sip/OutboundCall.hpp"
 #include "agent/sip/SipCall.hpp"
+#include "agent/sip/SipCallRoutes.hpp"
+#include "agent/sip/SipSettings.hpp"
 #include "core/Error.hpp"
 #include "core/Log.hpp"
 #include "media/Pacer.hpp"
@@ -33,52 +32,6 @@ namespace msip = media::sip;
 /// How long stop() waits for the media loops to end their calls (they are running; this is one
 /// loop iteration in practice).
 constexpr auto kStopWait = std::chrono::seconds(2);
-/// Key presses per POST /v1/calls/{id}/dtmf: a menu path or a PIN; the leg queues up to 64.
-constexpr size_t kMaxDtmfDigits = 32;
-
-struct SipSettings {
-  bool enabled = false;
-  core::SocketAddress listen;
-  std::string publicIp;
-  uint16_t rtpFirst = 10000, rtpLast = 20000;
-  std::vector<msip::SipCodec> codecs;
-  std::string trunksFile;
-  int mediaTimeoutMs = 30'000;
-  int maxCalls = 100;
-  int retryAfterS = 5;
-  int ringMs = 0;
-  unsigned sessionTimerS = 1800;
-  std::optional<core::SocketAddress> tlsListen;
-  std::string tlsCertificate, tlsKey;
-  std::filesystem::path dataDir;
-};
-
-SipSettings readSettings(const core::Config& cfg) {
-  SipSettings s;
-  s.enabled = cfg.getBool("sip.enabled");
-  s.listen = *core::SocketAddress::parse(cfg.getString("sip.listen"));
-  s.publicIp = cfg.getString("sip.public_ip");
-  if (s.publicIp.empty()) {
-    std::string host = s.listen.host();
-    s.publicIp = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host;
-  }
-  const std::string& range = cfg.getString("sip.rtp_ports");
-  auto dash = range.find('-');
-  s.rtpFirst = static_cast<uint16_t>(std::stoi(range.substr(0, dash)));
-  s.rtpLast = static_cast<uint16_t>(std::stoi(range.substr(dash + 1)));
-  s.codecs = *msip::parseCodecList(cfg.getString("sip.codecs"));
-  s.trunksFile = cfg.getString("sip.trunks_file");
-  s.mediaTimeoutMs = static_cast<int>(cfg.getDouble("sip.media_timeout_s") * 1000);
-  s.maxCalls = static_cast<int>(cfg.getInt("sip.max_calls"));
-  s.retryAfterS = static_cast<int>(cfg.getInt("sip.retry_after_s"));
-  s.ringMs = static_cast<int>(cfg.getInt("sip.ring_ms"));
-  s.sessionTimerS = static_cast<unsigned>(cfg.getInt("sip.session_timer_s"));
-  if (const std::string& tls = cfg.getString("sip.tls_listen"); !tls.empty())
-    s.tlsListen = core::SocketAddress::parse(tls);
-  s.tlsCertificate = cfg.getString("sip.tls_certificate");
-  s.tlsKey = cfg.getString("sip.tls_key");
-  return s;
-}
 
 std::string randomHex(size_t n) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -88,82 +41,10 @@ std::string randomHex(size_t n) {
   return s;
 }
 
-/// Sofia wants a SIP URL: "sip:1.2.3.4:5060" / "sip:[::]:5060" ("sips:" for TLS).
-std::string sipUrl(const core::SocketAddress& a, const char* scheme = "sip") {
-  std::string host = a.host();
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  return std::string(scheme) + ":" + host + ":" + std::to_string(a.port());
-}
-
-/// "sip:host[:port][;params]" (user part dropped) → ("sip", "host[:port][;params]").
-std::pair<std::string, std::string> splitTrunkUri(const std::string& uri) {
-  auto colon = uri.find(':');
-  std::string scheme = uri.substr(0, colon), hostPart = uri.substr(colon + 1);
-  if (auto at = hostPart.find('@'); at != std::string::npos) hostPart = hostPart.substr(at + 1);
-  return {scheme, hostPart};
-}
-
-/// The Refer-To of a blind transfer to the tenant's transfer_to: a URI as configured, or the
-/// E.164 number at the trunk's outbound host (else at the address the call came from).
-std::string transferTarget(const tools::Tenant& tenant, const media::sip::SipTrunk* trunk,
-                           const core::SocketAddress& source) {
-  const std::string& v = tenant.transferTo;
-  if (v.empty()) return {};
-  if (v.rfind("sip:", 0) == 0 || v.rfind("sips:", 0) == 0 || v.rfind("tel:", 0) == 0)
-    return "<" + v + ">";
-  if (trunk && !trunk->outboundUri.empty()) {
-    auto [scheme, hostPart] = splitTrunkUri(trunk->outboundUri);
-    return "<" + scheme + ":" + v + "@" + hostPart + ">";
-  }
-  std::string host = source.host();
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  return "<sip:" + v + "@" + host + ":" + std::to_string(source.port()) + ">";
-}
-
-class SipSubsystem;
-
-/// A dial request we cannot place: the HTTP status and why (404 unknown tenant or trunk, 503
-/// no outbound trunk, draining, full).
-struct DialRefused {
-  int status;
-  std::string message;
-};
-
-/// Per-call state shared by the SIP thread (which creates it) and the call's media loop (which
-/// owns `call`). Also the leg's signalling: a local hangup becomes a BYE.
-struct CallState final : msip::SipLegSignalling {
-  CallRef ref = 0;
-  std::shared_ptr<msip::SipUserAgent> ua;
-  std::shared_ptr<msip::RtpPortAllocator> ports;
-  uint16_t port = 0;
-  MediaLoop* loop = nullptr;
-  std::unique_ptr<SipCall> call;  ///< media loop thread only
-
-  ~CallState() override {
-    if (ports && port) ports->release(port);
-  }
-  void onSipLegEnded(media::HangupReason) override { ua->hangup(ref); }
-};
-
 class SipSubsystem final : public Subsystem,
                            public msip::SipUserAgentListener,
                            public OutboundDialer {
  public:
-  /// What the HTTP routes hold: they may outlive the subsystem (the router is the worker's), so
-  /// they reach it through here and get 503 once it stopped.
-  struct Api {
-    /// A call in progress, for POST /v1/calls/{id}/dtmf.
-    struct LiveCall {
-      std::weak_ptr<CallState> state;
-      std::string tenant;
-      bool dtmf = false;  ///< answered with telephone-event negotiated
-    };
-    std::mutex mutex;
-    SipSubsystem* owner = nullptr;  ///< null once stopped
-    CallProgressBook book;
-    std::map<std::string, LiveCall> live;  ///< by call id
-  };
-
   SipSubsystem(WorkerContext& context, SipSettings settings)
       : context_(context),
         settings_(std::move(settings)),
@@ -210,8 +91,8 @@ class SipSubsystem final : public Subsystem,
               settings_.listen.toString(),
               settings_.tlsListen ? " and " + settings_.tlsListen->toString() + " (TLS)" : "",
               settings_.publicIp, settings_.rtpFirst, settings_.rtpLast, trunks_.all().size());
-    api_->owner = this;
-    registerRoutes(context.router(), context.api(), api_, settings_.retryAfterS);
+    api_->dial = [this](const DialRequest& r) { return dial(r); };
+    registerSipCallRoutes(context.router(), context.api(), api_, settings_.retryAfterS);
     context.setOutboundDialer(this);
   }
 
@@ -223,99 +104,12 @@ class SipSubsystem final : public Subsystem,
     std::string id;
     try {
       std::lock_guard lock(api_->mutex);
-      if (!api_->owner) throw core::Error("SIP is stopping");
+      if (!api_->dial) throw core::Error("SIP is stopping");
       id = dial(r, std::move(onEnded));
     } catch (const DialRefused& e) {
       throw core::Error("cannot dial " + r.to + ": " + e.message);
     }
     return id;
-  }
-
-  /// POST /v1/calls {"tenant","to","context"?,"trunk"?,"ring_timeout_s"?} → 201
-  /// {"call_id","state":"dialing","progress_url"}; 400 bad body, 404 unknown tenant/trunk (or a
-  /// tenant the API key may not see), 503 (+ Retry-After) no outbound trunk, draining or full.
-  /// GET /v1/calls/{id}/progress → the call's progress events (CallProgressBook::json), 404 if
-  /// unknown. Both need an API key (`guard`: 401 without one, 429 over its rate) — a call costs
-  /// money.
-  static void registerRoutes(Router& router, ApiGuard& guard, std::shared_ptr<Api> api,
-                             int retryAfterS) {
-    router.add(HttpMethod::Post, "/v1/calls",
-               guard.wrap([api, retryAfterS](const HttpRequest& req, const ApiPrincipal& who) {
-                 std::lock_guard lock(api->mutex);
-                 if (!api->owner) return HttpResponse::error(503, "SIP is stopping");
-                 try {
-                   DialRequest request = DialRequest::parse(req.body);
-                   if (!who.canSee(request.tenant))
-                     return HttpResponse::error(404, "unknown tenant '" + request.tenant + "'");
-                   std::string id = api->owner->dial(request);
-                   nlohmann::json j = {{"call_id", id},
-                                       {"state", "dialing"},
-                                       {"progress_url", "/v1/calls/" + id + "/progress"}};
-                   auto r = HttpResponse::json(201, j.dump());
-                   r.headers.emplace_back("Location", "/v1/calls/" + id + "/progress");
-                   return r;
-                 } catch (const core::UsageError& e) {
-                   return HttpResponse::error(400, e.what());
-                 } catch (const DialRefused& e) {
-                   auto r = HttpResponse::error(e.status, e.message);
-                   if (e.status == 503)
-                     r.headers.emplace_back("Retry-After", std::to_string(retryAfterS));
-                   return r;
-                 }
-               }));
-    // POST /v1/calls/{id}/dtmf {"digits":"1#","duration_ms"?:100} → 202 {"call_id","queued"}:
-    // key presses (RFC 4733) to the far end, e.g. through a phone menu on an outbound call. 400
-    // bad digits (0-9 * # A-D, at most 32), 404 no such call in progress, 409 not answered
-    // yet or no telephone-event negotiated.
-    router.add(HttpMethod::Post, "/v1/calls/{id}/dtmf",
-               guard.wrap([api](const HttpRequest& req, const ApiPrincipal& who) {
-                 std::string digits;
-                 int durationMs = 100;
-                 try {
-                   auto j = nlohmann::json::parse(req.body);
-                   if (!j.is_object() || !j.contains("digits") || !j["digits"].is_string())
-                     return HttpResponse::error(400, "body must be {\"digits\": \"1#\"}");
-                   digits = j["digits"].get<std::string>();
-                   if (j.contains("duration_ms")) {
-                     if (!j["duration_ms"].is_number_integer())
-                       return HttpResponse::error(400, "duration_ms must be an integer");
-                     durationMs = j["duration_ms"].get<int>();
-                   }
-                 } catch (const nlohmann::json::exception&) {
-                   return HttpResponse::error(400, "body is not JSON");
-                 }
-                 if (digits.empty() || digits.size() > kMaxDtmfDigits ||
-                     digits.find_first_not_of("0123456789*#ABCD") != std::string::npos)
-                   return HttpResponse::error(
-                       400, "digits must be 1-32 of 0-9 * # A-D, got '" + digits + "'");
-                 if (durationMs < 40 || durationMs > 2000)
-                   return HttpResponse::error(400, "duration_ms must be 40..2000");
-                 std::shared_ptr<CallState> state;
-                 {
-                   std::lock_guard lock(api->mutex);
-                   auto it = api->live.find(req.params.at("id"));
-                   if (it == api->live.end() || !who.canSee(it->second.tenant))
-                     return HttpResponse::error(404, "no call in progress with this id");
-                   if (!it->second.dtmf)
-                     return HttpResponse::error(
-                         409, "call not answered yet, or the far end offered no telephone-event");
-                   state = it->second.state.lock();
-                 }
-                 if (!state) return HttpResponse::error(404, "no call in progress with this id");
-                 bool posted = state->loop->thread->post([state, digits, durationMs] {
-                   if (state->call) state->call->sendDigits(digits, durationMs);
-                 });
-                 if (!posted) return HttpResponse::error(503, "worker stopping");
-                 nlohmann::json out = {{"call_id", req.params.at("id")}, {"queued", digits.size()}};
-                 return HttpResponse::json(202, out.dump());
-               }));
-    router.add(HttpMethod::Get, "/v1/calls/{id}/progress",
-               guard.wrap([api](const HttpRequest& req, const ApiPrincipal& who) {
-                 auto j = api->book.json(req.params.at("id"));
-                 if (j && !who.canSee(nlohmann::json::parse(*j).value("tenant", ""))) j.reset();
-                 if (!j) return HttpResponse::error(404, "no outbound call with this id");
-                 return HttpResponse::json(200, *j);
-               }));
   }
 
   ~SipSubsystem() override { stop(); }
@@ -326,7 +120,7 @@ class SipSubsystem final : public Subsystem,
     if (stopped_.exchange(true)) return;
     {
       std::lock_guard lock(api_->mutex);
-      api_->owner = nullptr;
+      api_->dial = nullptr;
       api_->live.clear();
     }
     context_.setOutboundDialer(nullptr);
@@ -414,7 +208,7 @@ class SipSubsystem final : public Subsystem,
     if (!choice) return refuse(488, "Not Acceptable Here", "no common codec (or SRTP offered)");
     auto port = ports_->acquire();
     if (!port) return refuse(503, "Service Unavailable", "no free RTP port", settings_.retryAfterS);
-    auto state = newCallState(inv.ref, *port);
+    auto state = newSipCallState(inv.ref, *port);
     SipSide side{.state = state,
                  .local = msip::SdpLocal{.address = settings_.publicIp,
                                          .port = *port,
@@ -510,7 +304,7 @@ class SipSubsystem final : public Subsystem,
                      .contextJson = r.contextJson};
     CallRef ref = ua_->reserveRef();
     info.transfer = referFunction(ref, transferTarget(*tenant, trunk, {}));
-    auto state = newCallState(ref, *port);
+    auto state = newSipCallState(ref, *port);
     SipSide side{.state = state, .local = local, .outbound = true, .tenant = tenant, .info = info};
     side.onEnded = std::move(onEnded);
     api_->book.start(info.callId, tenant->id, r.to);
@@ -672,7 +466,7 @@ class SipSubsystem final : public Subsystem,
 
  private:
   struct SipSide {
-    std::shared_ptr<CallState> state;
+    std::shared_ptr<SipCallState> state;
     msip::SdpLocal local;
     msip::SdpChoice choice;
     bool outbound = false;
@@ -685,8 +479,8 @@ class SipSubsystem final : public Subsystem,
     std::function<void(const std::string&)> onEnded;
   };
 
-  std::shared_ptr<CallState> newCallState(CallRef ref, uint16_t port) {
-    auto state = std::make_shared<CallState>();
+  std::shared_ptr<SipCallState> newSipCallState(CallRef ref, uint16_t port) {
+    auto state = std::make_shared<SipCallState>();
     state->ref = ref;
     state->ua = ua_;
     state->ports = ports_;
@@ -702,7 +496,7 @@ class SipSubsystem final : public Subsystem,
 
   /// Opens the RTP leg and the SipCall on the call's media loop, then runs `then` there (ring
   /// and answer inbound; start the session outbound). False if the loop is gone.
-  bool startCall(std::shared_ptr<CallState> state, const SipSide& side,
+  bool startCall(std::shared_ptr<SipCallState> state, const SipSide& side,
                  std::optional<core::SocketAddress> remote,
                  std::shared_ptr<const tools::Tenant> tenant, SipCallInfo info,
                  std::function<void(SipCall&)> then) {
@@ -728,7 +522,7 @@ class SipSubsystem final : public Subsystem,
           ua->respond(state->ref, 500, "Server Internal Error");
         return;
       }
-      std::weak_ptr<CallState> weak = state;
+      std::weak_ptr<SipCallState> weak = state;
       state->call =
           std::make_unique<SipCall>(std::move(leg), state, tenant, info, *ctx, l, [weak, &l] {
             // Destroy on a later iteration, not inside the leg's callback.
@@ -776,7 +570,7 @@ class SipSubsystem final : public Subsystem,
   std::atomic<int> activeCalls_{0};   ///< calls_.size() for other threads (admission)
   std::atomic<bool> stopped_{false};
 
-  std::shared_ptr<Api> api_ = std::make_shared<Api>();
+  std::shared_ptr<SipCallApi> api_ = std::make_shared<SipCallApi>();
 };
 
 /// sip.enabled is false: nothing to run.
@@ -788,7 +582,7 @@ class DisabledSip final : public Subsystem {
 }  // namespace
 
 std::unique_ptr<Subsystem> makeSipSubsystem(WorkerContext& context) {
-  SipSettings s = readSettings(context.settings().raw);
+  SipSettings s = readSipSettings(context.settings().raw);
   s.dataDir = context.settings().dataDir;
   if (!s.enabled) return std::make_unique<DisabledSip>();
   return std::make_unique<SipSubsystem>(context, std::move(s));
