@@ -2,9 +2,11 @@
 // A scripted WebRTC browser for tests against a real worker, built from Parley's own media
 // parts in their peer roles (the same shape as FakeBrowser in tests/media/webrtc/
 // WebRtcLegTest.cpp): ICE controlling agent (STUN checks with USE-CANDIDATE every 500 ms), DTLS
-// client, SRTP both ways, Opus. Sends a 440 Hz tone as the caller; counts the agent's packets
-// and its loud frames. Lives on one uv loop (create, use and destroy it on that loop's thread);
-// the counters are atomics so a test thread may read them.
+// client, SRTP both ways, Opus. Sends a quiet 440 Hz tone as the caller (real Opus packets, but
+// well below speech level: a loud steady tone reads as a caller talking over the greeting, and
+// whether the greeting is then heard depends on barge-in timing, not on the media path under
+// test); counts the agent's packets and its loud frames. Lives on one uv loop (create, use and
+// destroy it on that loop's thread); the counters are atomics so a test thread may read them.
 #include <uv.h>
 
 #include <array>
@@ -90,8 +92,8 @@ class ScriptedBrowser : private media::DtlsListener {
     if (dtls_.state() == media::DtlsTransport::State::Connecting) dtls_.handleTimeout();
     if (!dtlsUp) return;
     media::AudioFrame f;
-    for (auto& s : f.samples)
-      s = static_cast<int16_t>(6000 * std::sin(2 * M_PI * 440.0 * double(phase_++) / 16000));
+    for (auto& s : f.samples)  // amplitude 40: about -58 dBFS, a quiet line
+      s = static_cast<int16_t>(40 * std::sin(2 * M_PI * 440.0 * double(phase_++) / 16000));
     const int n = encoder_.encode(f, std::span<uint8_t>(payload_.data(), payload_.size()));
     if (n <= 0) return;
     media::RtpHeader h;
