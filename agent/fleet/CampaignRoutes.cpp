@@ -1,9 +1,8 @@
 #include "agent/fleet/CampaignRoutes.hpp"
 
-#include <random>
-
 #include "agent/fleet/FleetServices.hpp"
 #include "core/Error.hpp"
+#include "core/SecureRandom.hpp"
 
 namespace parley::agent {
 namespace {
@@ -11,11 +10,7 @@ namespace {
 using nlohmann::json;
 
 std::string newCampaignId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "cmp_";
-  for (int i = 0; i < 16; ++i) id += kHex[rng() & 15];
-  return id;
+  return "cmp_" + core::secureRandomHex(16);
 }
 
 int64_t nowMs() {

@@ -1,9 +1,8 @@
 #include "agent/records/CallRecorder.hpp"
 
-#include <random>
-
 #include "agent/session/Session.hpp"
 #include "core/LoopThread.hpp"
+#include "core/SecureRandom.hpp"
 #include "media/sip/SipLeg.hpp"
 #include "media/webrtc/WebRtcLeg.hpp"
 #include "tools/Tenant.hpp"
@@ -36,11 +35,7 @@ std::optional<std::pair<std::string, nlohmann::json>> appointmentEvent(
 }
 
 std::string newEventId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "evt_";
-  for (int i = 0; i < 24; ++i) id += kHex[rng() & 15];
-  return id;
+  return "evt_" + core::secureRandomHex(24);
 }
 
 nlohmann::json CallEvent::envelope() const {

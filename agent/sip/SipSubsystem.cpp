@@ -13,6 +13,7 @@
 #include "agent/sip/SipSettings.hpp"
 #include "core/Error.hpp"
 #include "core/Log.hpp"
+#include "core/SecureRandom.hpp"
 #include "media/Pacer.hpp"
 #include "media/sip/RtpPortAllocator.hpp"
 #include "media/sip/SipSdp.hpp"
@@ -32,14 +33,6 @@ namespace msip = media::sip;
 /// How long stop() waits for the media loops to end their calls (they are running; this is one
 /// loop iteration in practice).
 constexpr auto kStopWait = std::chrono::seconds(2);
-
-std::string randomHex(size_t n) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s(n, '0');
-  for (auto& c : s) c = kHex[rng() & 15];
-  return s;
-}
 
 class SipSubsystem final : public Subsystem,
                            public msip::SipUserAgentListener,
@@ -222,8 +215,9 @@ class SipSubsystem final : public Subsystem,
     if (auto e164 = tools::normalizePhone(caller)) caller = *e164;
     std::string callee = inv.requestUser;
     if (auto e164 = tools::normalizePhone(callee)) callee = *e164;
-    SipCallInfo info{
-        .callId = "sip-" + randomHex(16), .callerNumber = caller, .calleeNumber = callee};
+    SipCallInfo info{.callId = "sip-" + core::secureRandomHex(16),
+                     .callerNumber = caller,
+                     .calleeNumber = callee};
     info.transfer =
         referFunction(inv.ref, transferTarget(*tenant,
                                               inv.trunk.empty() ? trunks_.matchSource(inv.source)
@@ -297,7 +291,7 @@ class SipSubsystem final : public Subsystem,
                     .authUser = trunk->username,
                     .authPassword = trunk->password,
                     .ringTimeoutS = static_cast<unsigned>(r.ringTimeoutS)};
-    SipCallInfo info{.callId = "sip-" + randomHex(16),
+    SipCallInfo info{.callId = "sip-" + core::secureRandomHex(16),
                      .callerNumber = r.to,
                      .calleeNumber = r.to,
                      .outbound = true,

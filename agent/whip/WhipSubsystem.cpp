@@ -8,7 +8,6 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <random>
 #include <sstream>
 
 #include "agent/http/BearerAuth.hpp"
@@ -16,6 +15,7 @@
 #include "agent/whip/WebRtcCall.hpp"
 #include "core/Error.hpp"
 #include "core/Log.hpp"
+#include "core/SecureRandom.hpp"
 #include "media/Pacer.hpp"
 #include "media/webrtc/DtlsCertificate.hpp"
 #include "media/webrtc/Sdp.hpp"
@@ -37,21 +37,6 @@ constexpr size_t kUfragChars = 8;
 constexpr size_t kPwdChars = 32;
 /// Ended calls whose event log is kept so the page can read the final events.
 constexpr size_t kKeptEndedCalls = 64;
-
-std::string randomToken(size_t n) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<size_t> pick(0, sizeof kAlphabet - 2);
-  std::string s(n, 'x');
-  for (char& c : s) c = kAlphabet[pick(rng)];
-  return s;
-}
-
-uint32_t randomU32() {
-  thread_local std::mt19937 rng{std::random_device{}()};
-  return static_cast<uint32_t>(rng());
-}
 
 /// The value of `name` in a query string "a=1&b=2" ("" if absent; no percent-decoding: the
 /// parameters used here are numbers and flags).
@@ -271,17 +256,18 @@ class WhipCore : public std::enable_shared_from_this<WhipCore> {
     if (active_.load() >= maxCalls_) return busy("the worker is at capacity (webrtc.max_sessions)");
     const media::SdpMediaSection& audio = offer->sections[static_cast<size_t>(offer->audioIndex)];
 
-    const std::string callId = "wrtc-" + randomToken(12);
+    const std::string callId = "wrtc-" + core::secureRandomToken(12);
     media::SdpAnswerParams p;
-    p.iceUfrag = randomToken(kUfragChars);
-    p.icePwd = randomToken(kPwdChars);
+    p.iceUfrag = core::secureRandomToken(kUfragChars);
+    p.icePwd = core::secureRandomToken(kPwdChars);
     p.fingerprintSha256 = certificate_->fingerprintSha256();
     p.candidateIp = publicIp_;
     LoopMedia& lm = pickMedia();
     p.candidatePort = lm.port;
-    p.ssrc = randomU32() | 1;
-    p.cname = randomToken(16);
-    p.sessionId = (uint64_t{randomU32()} << 20) ^ randomU32();
+    p.ssrc = static_cast<uint32_t>(core::secureRandomU64()) | 1;
+    p.cname = core::secureRandomToken(16);
+    p.sessionId =
+        core::secureRandomU64() >> 12;  // 52 bits: exact even where SDP is read as a double
     const std::string answer = media::Sdp::buildAnswer(*offer, p);
 
     media::WebRtcLegOptions o;

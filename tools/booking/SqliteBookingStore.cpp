@@ -7,6 +7,7 @@
 #include <map>
 #include <thread>
 
+#include "core/SecureRandom.hpp"
 #include "tools/sqlite/SqliteDb.hpp"
 
 namespace parley::tools {
@@ -79,8 +80,8 @@ END;
 static_assert(std::size(kMigrations) == kBookingSchemaVersion);
 
 constexpr char kIdAlphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";  // no 0/O, 1/I/L: speakable
-constexpr int kIdLength = 6;       // 31^6 ≈ 8.9e8 codes: collisions are rare and retried
-constexpr int kIdAttempts = 8;     // retries on a duplicate code
+constexpr int kIdLength = 6;    // 31^6 ≈ 8.9e8 codes: collisions are rare and retried
+constexpr int kIdAttempts = 8;  // retries on a duplicate code
 
 const char* kAppointmentColumns =
     "id, tenant, staff, service, customer_phone, customer_name, start_at, end_at, block_end_at, "
@@ -191,7 +192,6 @@ class SqliteBookingStore::Db : public SqliteDb {
     s.bind(1, key).bind(2, tenant).bind(3, op).bind(4, id).bind(5, now);
     s.step();
   }
-
 };
 
 namespace {
@@ -203,10 +203,7 @@ std::string isoUtc(StoreTime t) {
 }  // namespace
 
 SqliteBookingStore::SqliteBookingStore(const std::filesystem::path& file)
-    : db_(std::make_unique<Db>(file)) {
-  std::random_device rd;
-  rng_.seed((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(getpid()));
-}
+    : db_(std::make_unique<Db>(file)) {}
 
 SqliteBookingStore::~SqliteBookingStore() = default;
 
@@ -251,9 +248,7 @@ StoreResult SqliteBookingStore::book(const BookRequest& req, std::chrono::millis
                   .createdAt = req.now,
                   .updatedAt = req.now};
     for (int attempt = 0;; ++attempt) {
-      std::uniform_int_distribution<size_t> pick(0, sizeof(kIdAlphabet) - 2);
-      a.id.clear();
-      for (int i = 0; i < kIdLength; ++i) a.id += kIdAlphabet[pick(rng_)];
+      a.id = core::secureRandomString(kIdLength, kIdAlphabet);
       if (!db_->load(req.tenantId, a.id)) break;
       if (attempt >= kIdAttempts) throw StoreError("booking store: no free appointment id", false);
     }

@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
-#include <random>
 
 #include "tools/booking/BookingStore.hpp"
 
@@ -66,7 +65,6 @@ class SqliteBookingStore final : public BookingStore {
   class Db;
   std::unique_ptr<Db> db_;  ///< owned connection + prepared statements
   std::mutex mutex_;        ///< one connection, one user at a time
-  std::mt19937_64 rng_;     ///< appointment id codes
 };
 
 }  // namespace parley::tools
