@@ -92,7 +92,7 @@ TEST_CASE("the worker serves /healthz, /readyz and /metrics") {
   CHECK(head.body.empty());
 
   w.signal(SIGTERM);
-  CHECK(w.waitExit(10s) == 0);
+  CHECK_MESSAGE(w.waitExit(10s) == 0, w.allOutput());
 }
 
 TEST_CASE("bad requests get clear statuses and never crash the worker") {
@@ -136,7 +136,7 @@ TEST_CASE("bad requests get clear statuses and never crash the worker") {
   auto metrics = httpRequest("GET", loopbackUrl(*port, "/metrics"));
   CHECK(metrics.body.find("parley_http_requests_total{code=\"4xx\"}") != std::string::npos);
   w.signal(SIGTERM);
-  CHECK(w.waitExit(10s) == 0);
+  CHECK_MESSAGE(w.waitExit(10s) == 0, w.allOutput());
 }
 
 TEST_CASE("SIGTERM drains: /readyz flips to 503 first, then exit 0") {
@@ -158,7 +158,7 @@ TEST_CASE("SIGTERM drains: /readyz flips to 503 first, then exit 0") {
   CHECK(r.body.find("\"status\":\"draining\"") != std::string::npos);
   CHECK(r.headers.find("retry-after") != std::string::npos);
   CHECK(httpRequest("GET", loopbackUrl(*port, "/healthz")).status == 200);  // alive while draining
-  CHECK(w.waitExit(10s) == 0);
+  CHECK_MESSAGE(w.waitExit(10s) == 0, w.allOutput());
   CHECK(w.allOutput().find("\"msg\":\"stopped\"") != std::string::npos);
 }
 

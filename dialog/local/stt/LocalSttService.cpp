@@ -381,8 +381,9 @@ std::variant<std::unique_ptr<WsSession>, LocalReject> LocalSttService::onUpgrade
   std::unique_ptr<SphinxDecoder> decoder;
   // Keywords the server's own domain model already holds in booking contexts (the worker
   // passes its tenant's staff and services) need no decoder of their own.
-  bool pooled = pool_->covers(params.keywords);
+  bool pooled = false;
   try {
+    pooled = pool_->covers(params.keywords);  // may build the vocabulary (cancellable)
     if (pooled) {
       decoder = pool_->acquire();
     } else if (pool_->reserveSlot()) {

@@ -160,7 +160,7 @@ TEST_CASE("WHIP refuses unusable offers with the RFC 9725 statuses and a reason"
   }
 
   w.signal(SIGTERM);
-  CHECK(w.waitExit(10s) == 0);
+  CHECK_MESSAGE(w.waitExit(10s) == 0, w.allOutput());
 }
 
 TEST_CASE("bearer tokens: a tenant's own token wins, the worker-wide one is the fallback") {
@@ -236,7 +236,7 @@ TEST_CASE("bearer tokens: a tenant's own token wins, the worker-wide one is the 
   CHECK(tenants.body.find("Secret") == std::string::npos);
 
   w.signal(SIGTERM);
-  CHECK(w.waitExit(15s) == 0);
+  CHECK_MESSAGE(w.waitExit(15s) == 0, w.allOutput());
   // Secrets never reach the log.
   const std::string log = w.allOutput();
   CHECK(log.find("tenant-Secret-123") == std::string::npos);
@@ -280,7 +280,7 @@ TEST_CASE("at capacity WHIP answers 503 with Retry-After until a call ends") {
   CHECK(httpRequest("DELETE", loopbackUrl(*port, location)).status == 404);
 
   w.signal(SIGTERM);
-  CHECK(w.waitExit(15s) == 0);
+  CHECK_MESSAGE(w.waitExit(15s) == 0, w.allOutput());
 }
 
 TEST_CASE("worker-wide admission refusals reach WHIP with their reason and Retry-After") {
@@ -298,7 +298,7 @@ TEST_CASE("worker-wide admission refusals reach WHIP with their reason and Retry
   // A bad offer is still the client's error, whatever the load.
   CHECK(httpRequest("POST", loopbackUrl(*port, "/whip/demo"), "junk", kSdp).status == 400);
   w.signal(SIGTERM);
-  CHECK(w.waitExit(15s) == 0);
+  CHECK_MESSAGE(w.waitExit(15s) == 0, w.allOutput());
 }
 
 TEST_CASE("a call's events stream live over SSE and the stream ends with the call") {
@@ -366,7 +366,7 @@ TEST_CASE("a call's events stream live over SSE and the stream ends with the cal
   CHECK(late.data().find("event: ended\n") != std::string::npos);
 
   w.signal(SIGTERM);
-  CHECK(w.waitExit(15s) == 0);
+  CHECK_MESSAGE(w.waitExit(15s) == 0, w.allOutput());
 }
 
 TEST_CASE("open event streams end when the worker stops") {
@@ -494,7 +494,7 @@ TEST_CASE("browser calls spread over the media loops and run the real dialog the
   gone.get_future().wait();
   browserLoop.stop();
   w.signal(SIGTERM);
-  CHECK(w.waitExit(15s) == 0);
+  CHECK_MESSAGE(w.waitExit(15s) == 0, w.allOutput());
 }
 
 TEST_CASE("a fixed webrtc.port is one socket: every answer names it") {
@@ -525,5 +525,5 @@ TEST_CASE("a fixed webrtc.port is one socket: every answer names it") {
   }
   for (const auto& l : locations) CHECK(httpRequest("DELETE", loopbackUrl(*port, l)).status == 200);
   w.signal(SIGTERM);
-  CHECK(w.waitExit(15s) == 0);
+  CHECK_MESSAGE(w.waitExit(15s) == 0, w.allOutput());
 }
