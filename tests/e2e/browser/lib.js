@@ -171,18 +171,34 @@ function writeWav(file, pcm, rate) {
   fs.writeFileSync(file, Buffer.concat([h, pcm]));
 }
 
+/** One `parley stt` run; rejects with its exit status and the end of its output (`parley stt`
+ * reports provider errors as {"event":"error"} lines on stdout). */
+function transcribeOnce(bin, url, wav) {
+  return new Promise((resolve, reject) => {
+    execFile(bin, ['stt', '--provider', 'deepgram', '--url', url, '--wav', wav],
+      { cwd: repo, encoding: 'utf8', timeout: 180000, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => (err
+        ? reject(new Error(`parley stt failed (code ${err.code}, signal ${err.signal}): ` +
+          `${stderr}\n${String(stdout).split('\n').slice(-5).join('\n')}`))
+        : resolve(stdout)));
+  });
+}
+
 /**
  * Transcribes a WAV with `parley stt` against the worker's own local STT (Deepgram protocol);
  * resolves to its JSON lines. Asynchronous, so node keeps serving its sockets meanwhile (a
  * blocked event loop misses the worker closing idle keep-alive connections, and the next fetch on
- * one fails).
+ * one fails). This is the test's ear, not the call under test: one failed run (seen once on a
+ * loaded 2-core machine, after the call itself had passed) is logged and tried once more.
  */
-function transcribe(bin, url, wav) {
-  return new Promise((resolve, reject) => {
-    execFile(bin, ['stt', '--provider', 'deepgram', '--url', url, '--wav', wav],
-      { cwd: repo, encoding: 'utf8', timeout: 180000, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) => (err ? reject(new Error('parley stt failed: ' + err.message + '\n' + stderr)) : resolve(stdout)));
-  });
+async function transcribe(bin, url, wav) {
+  try {
+    return await transcribeOnce(bin, url, wav);
+  } catch (e) {
+    log(`transcription failed, trying once more: ${e.message}`);
+    await sleep(2000);
+    return transcribeOnce(bin, url, wav);
+  }
 }
 
 module.exports = {
