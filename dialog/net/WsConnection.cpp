@@ -367,6 +367,11 @@ int WsConnection::handle(lws* wsi, int reason, void* in, size_t len) {
       finish(std::move(info));
       return 0;
     }
+    case LWS_CALLBACK_WSI_DESTROY:
+      // lws frees a connection it gave up on: forget it, so a later detach() (the connect
+      // timer, the destructor) never touches freed memory.
+      if (wsi == wsi_) wsi_ = nullptr;
+      return 0;
     default:
       return 0;
   }
