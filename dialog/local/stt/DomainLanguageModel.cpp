@@ -57,10 +57,25 @@ std::string join(std::initializer_list<std::string> parts) {
 
 using Strings = std::vector<std::string>;
 
+/// Common US given names, for the name forms of the booking and keyword corpora.
+const Strings& commonFirstNames() {
+  static const Strings names = {
+      "james",   "mary",      "john",    "patricia", "robert",  "jennifer", "michael", "linda",
+      "william", "elizabeth", "david",   "barbara",  "richard", "susan",    "joseph",  "jessica",
+      "thomas",  "sarah",     "charles", "karen",    "chris",   "nancy",    "daniel",  "lisa",
+      "matthew", "betty",     "anthony", "margaret", "mark",    "sandra",   "paul",    "ashley",
+      "steven",  "emily",     "andrew",  "donna",    "kevin",   "michelle", "brian",   "carol",
+      "george",  "amanda",    "edward",  "melissa",  "ryan",    "deborah",  "jason",   "laura",
+      "maria",   "anna",      "jose",    "carlos",   "juan",    "luis",     "ana",     "rosa",
+      "peter",   "alice",     "tom",     "kate",     "sam",     "alex",     "emma",    "olivia",
+      "noah",    "liam",      "sophia",  "mia",      "ben",     "jack",     "grace",   "chloe"};
+  return names;
+}
+
 }  // namespace
 
-std::vector<std::string> bookingCorpus(const tools::Tenant* tenant,
-                                       const std::vector<DomainKeyword>& keywords) {
+std::vector<std::string> bookingCorpus(const tools::Tenant* tenant) {
+  const Strings& firstNames = commonFirstNames();
   const Strings days = {"monday", "tuesday",  "wednesday", "thursday",
                         "friday", "saturday", "sunday"};
   const Strings hours = {"one",   "two",   "three", "four", "five",   "six",
@@ -79,18 +94,8 @@ std::vector<std::string> bookingCorpus(const tools::Tenant* tenant,
                           "july",    "august",   "september", "october", "november", "december"};
   const Strings digits = {"zero", "oh",  "one",   "two",   "three", "four",
                           "five", "six", "seven", "eight", "nine"};
-  // Common US given names and surnames (callers say theirs): most names a caller gives are among
-  // these, the rest come through the generic model or per-stream keywords.
-  const Strings firstNames = {
-      "james",   "mary",      "john",    "patricia", "robert",  "jennifer", "michael", "linda",
-      "william", "elizabeth", "david",   "barbara",  "richard", "susan",    "joseph",  "jessica",
-      "thomas",  "sarah",     "charles", "karen",    "chris",   "nancy",    "daniel",  "lisa",
-      "matthew", "betty",     "anthony", "margaret", "mark",    "sandra",   "paul",    "ashley",
-      "steven",  "emily",     "andrew",  "donna",    "kevin",   "michelle", "brian",   "carol",
-      "george",  "amanda",    "edward",  "melissa",  "ryan",    "deborah",  "jason",   "laura",
-      "maria",   "anna",      "jose",    "carlos",   "juan",    "luis",     "ana",     "rosa",
-      "peter",   "alice",     "tom",     "kate",     "sam",     "alex",     "emma",    "olivia",
-      "noah",    "liam",      "sophia",  "mia",      "ben",     "jack",     "grace",   "chloe"};
+  // Common US surnames (callers say theirs; given names are commonFirstNames()): most names a
+  // caller gives are among these, the rest come through the generic model or per-stream keywords.
   const Strings lastNames = {
       "smith",    "johnson",   "williams", "brown",     "jones",    "garcia",   "miller",
       "davis",    "rodriguez", "martinez", "hernandez", "lopez",    "gonzalez", "wilson",
@@ -448,8 +453,12 @@ std::vector<std::string> bookingCorpus(const tools::Tenant* tenant,
     for (int k = 0; k < 10; ++k) n += (k ? " " : "") + pick(digits);
     add(i % 2 ? "my number is " + n : n);
   }
-  // Per-stream keywords in the contexts such words take (a name, a service, a person), as many
-  // sentences as their boost asks for: more sentences, higher n-gram probabilities.
+  return out;
+}
+
+std::vector<std::string> keywordCorpus(const std::vector<DomainKeyword>& keywords) {
+  // The contexts such words take (a name, a service, a person), as many sentences as their
+  // boost asks for: within this corpus, a keyword's share of the n-gram counts follows its boost.
   const Strings keywordForms = {"{k}",
                                 "my name is {k}",
                                 "my name is {f} {k}",
@@ -462,21 +471,36 @@ std::vector<std::string> bookingCorpus(const tools::Tenant* tenant,
                                 "i'd like to see {k}",
                                 "is {k} available",
                                 "the name is {k}"};
+  // Many strongly boosted keywords share kMaxKeywordSentences in proportion to their boosts: a
+  // stream's model stays a fraction of the booking model's build time whatever it asks for.
+  double total = 0;
+  for (const auto& k : keywords) total += std::clamp(k.boost, 0.0, kMaxKeywordBoost);
+  double perBoost = kKeywordSentencesPerBoost;
+  if (total * perBoost > static_cast<double>(kMaxKeywordSentences))
+    perBoost = static_cast<double>(kMaxKeywordSentences) / total;
+  std::vector<std::string> out;
+  Picker pick;
   for (const auto& k : keywords) {
     std::string phrase = spokenWords(k.phrase);
     if (phrase.empty()) continue;
-    add(phrase);
+    out.push_back(phrase);
     double boost = std::clamp(k.boost, 0.0, kMaxKeywordBoost);
-    auto n = static_cast<int>(std::lround(boost * kKeywordSentencesPerBoost));
+    auto n = static_cast<int>(std::floor(boost * perBoost + 0.5));
     for (int i = 0; i < n; ++i) {
       std::string form = pick(keywordForms);
       for (size_t p; (p = form.find("{f}")) != std::string::npos;)
-        form.replace(p, 3, pick(firstNames));
+        form.replace(p, 3, pick(commonFirstNames()));
       form.replace(form.find("{k}"), 3, phrase);
-      add(fill(form));
+      out.push_back(std::move(form));
     }
   }
   return out;
+}
+
+double keywordModelWeight(const std::vector<DomainKeyword>& keywords) {
+  double boost = 0;
+  for (const auto& k : keywords) boost += std::clamp(k.boost, 0.0, kMaxKeywordBoost);
+  return std::clamp(boost * kKeywordLmWeightPerBoost, kMinKeywordLmWeight, kMaxKeywordLmWeight);
 }
 
 std::string buildArpaModel(const std::vector<std::string>& sentences,

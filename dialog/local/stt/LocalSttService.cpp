@@ -386,15 +386,8 @@ std::variant<std::unique_ptr<WsSession>, LocalReject> LocalSttService::onUpgrade
     pooled = pool_->covers(params.keywords);  // may build the vocabulary (cancellable)
     if (pooled) {
       decoder = pool_->acquire();
-    } else if (pool_->reserveSlot()) {
-      SphinxModel m = options_.model;
-      m.keywords.insert(m.keywords.end(), params.keywords.begin(), params.keywords.end());
-      try {
-        decoder = std::make_unique<SphinxDecoder>(m);
-      } catch (...) {
-        pool_->releaseSlotOnly();
-        throw;
-      }
+    } else {
+      decoder = pool_->acquireWithKeywords(params.keywords);
     }
   } catch (const std::invalid_argument& e) {
     return LocalReject{400, {{"dg-error", e.what()}}, std::string("DATA-0000: ") + e.what()};

@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -138,14 +139,49 @@ const std::vector<mfcc_t>& primedMeans(ps_decoder_t* ps, int band) {
   return m;
 }
 
+/// The words of `sentences` the decoder's dictionary can pronounce (the ARPA builder's
+/// vocabulary: n-grams over unknown words would only be dropped by pocketsphinx).
+std::vector<std::string> knownWords(ps_decoder_t* ps, const std::vector<std::string>& sentences) {
+  std::set<std::string> vocab;
+  for (const auto& s : sentences) {
+    std::istringstream in(s);
+    for (std::string w; in >> w;) vocab.insert(w);
+  }
+  std::vector<std::string> known;
+  for (const auto& w : vocab) {
+    if (char* p = ps_lookup_word(ps, w.c_str())) {
+      known.push_back(w);
+      ckd_free(p);
+    }
+  }
+  return known;
+}
+
+/// Reads an ARPA text through a private temporary file (pocketsphinx 5prealpha reads models
+/// from paths only). nullptr when pocketsphinx cannot parse it.
+ngram_model_t* readArpa(cmd_ln_t* config, logmath_t* lmath, const std::string& arpa) {
+  static std::atomic<int> counter{0};
+  auto path = std::filesystem::temp_directory_path() /
+              ("parley-lm-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".arpa");
+  {
+    std::ofstream f(path);
+    f << arpa;
+    if (!f) throw std::runtime_error("cannot write the language model to " + path.string());
+  }
+  ngram_model_t* m = ngram_model_read(config, path.c_str(), NGRAM_ARPA, lmath);
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  return m;
+}
+
 }  // namespace
 
 std::vector<std::string> modelCorpus(const SphinxModel& model) {
-  if (model.tenants.empty()) return bookingCorpus(nullptr, model.keywords);
+  if (model.tenants.empty()) return bookingCorpus(nullptr);
   std::vector<std::string> sentences;
   for (const auto& t : model.tenants) {
     throwIfCancelled(model.stop);
-    auto s = bookingCorpus(t.get(), model.keywords);
+    auto s = bookingCorpus(t.get());
     sentences.insert(sentences.end(), s.begin(), s.end());
   }
   return sentences;
@@ -182,55 +218,57 @@ SphinxDecoder::SphinxDecoder(const SphinxModel& model, SharedDomainModel* shared
   throwIfCancelled(model.stop);
 
   // The domain model over words the dictionary knows, interpolated with the generic model.
-  // Pooled decoders have the same dictionary additions (the same keywords), so one ARPA text
-  // serves them all.
+  // Pooled decoders share tenants, so one ARPA text serves them all; a stream's keywords get a
+  // small model of their own on top (milliseconds to build, where rebuilding the booking model
+  // with them took seconds of the STT loop thread while every other stream waited).
   std::string arpa = shared ? shared->arpa : std::string();
   if (arpa.empty()) {
     std::vector<std::string> own;
     if (shared && shared->sentences.empty()) shared->sentences = modelCorpus(model);
     if (!shared) own = modelCorpus(model);
     const auto& sentences = shared ? shared->sentences : own;
-    std::set<std::string> vocab;
-    for (const auto& s : sentences) {
-      std::istringstream in(s);
-      for (std::string w; in >> w;) vocab.insert(w);
-    }
-    std::vector<std::string> known;
-    for (const auto& w : vocab) {
-      if (char* p = ps_lookup_word(impl_->ps, w.c_str())) {
-        known.push_back(w);
-        ckd_free(p);
-      }
-    }
-    arpa = buildArpaModel(sentences, known, kNgramOrder, model.stop);
+    arpa = buildArpaModel(sentences, knownWords(impl_->ps, sentences), kNgramOrder, model.stop);
     if (shared) shared->arpa = arpa;
   }
-  if (arpa.empty()) return;
-  static int counter = 0;
-  auto path =
-      std::filesystem::temp_directory_path() /
-      ("parley-domain-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".arpa");
-  {
-    std::ofstream f(path);
-    f << arpa;
+  std::string keywordArpa;
+  if (!model.keywords.empty()) {
+    auto sentences = keywordCorpus(model.keywords);
+    keywordArpa =
+        buildArpaModel(sentences, knownWords(impl_->ps, sentences), kNgramOrder, model.stop);
   }
+  throwIfCancelled(model.stop);
   logmath_t* lmath = ps_get_logmath(impl_->ps);
-  ngram_model_t* generic = ngram_model_read(impl_->config, lm.c_str(), NGRAM_AUTO, lmath);
-  ngram_model_t* domain = ngram_model_read(impl_->config, path.c_str(), NGRAM_ARPA, lmath);
-  std::error_code ec;
-  std::filesystem::remove(path, ec);
-  if (!generic || !domain) {
-    if (generic) ngram_model_free(generic);
-    if (domain) ngram_model_free(domain);
-    throw std::runtime_error("pocketsphinx: cannot load the language models");
-  }
-  ngram_model_t* models[2] = {generic, domain};
-  char genericName[] = "generic";
-  char domainName[] = "domain";
-  char* names[2] = {genericName, domainName};
-  const float weights[2] = {1.0f - model.domainWeight, model.domainWeight};
-  ngram_model_t* set = ngram_model_set_init(impl_->config, models, names, weights, 2);
-  if (!set || ps_set_lm(impl_->ps, "booking", set) < 0 || ps_set_search(impl_->ps, "booking") < 0)
+  std::vector<ngram_model_t*> models;
+  std::vector<float> weights;
+  std::vector<std::string> names;
+  auto freeAll = [&] {
+    for (auto* m : models) ngram_model_free(m);
+  };
+  auto use = [&](ngram_model_t* m, const char* name, double weight) {
+    if (!m) {
+      freeAll();
+      throw std::runtime_error(std::string("pocketsphinx: cannot load the ") + name +
+                               " language model");
+    }
+    models.push_back(m);
+    names.emplace_back(name);
+    weights.push_back(static_cast<float>(weight));
+  };
+  double kw = keywordArpa.empty() ? 0.0 : keywordModelWeight(model.keywords);
+  double domain = arpa.empty() ? 0.0 : model.domainWeight;
+  use(ngram_model_read(impl_->config, lm.c_str(), NGRAM_AUTO, lmath), "generic",
+      (1.0 - domain) * (1.0 - kw));
+  if (!arpa.empty()) use(readArpa(impl_->config, lmath, arpa), "domain", domain * (1.0 - kw));
+  if (!keywordArpa.empty()) use(readArpa(impl_->config, lmath, keywordArpa), "keywords", kw);
+  std::vector<char*> namePtrs;
+  for (auto& n : names) namePtrs.push_back(n.data());
+  ngram_model_t* set = ngram_model_set_init(impl_->config, models.data(), namePtrs.data(),
+                                            weights.data(), static_cast<int32>(models.size()));
+  // The set retains each model (sphinxbase ngram_model_set_init): drop our references, or
+  // every decoder leaks its ≈ 30 MB of n-gram tables when it is freed.
+  freeAll();
+  if (!set) throw std::runtime_error("pocketsphinx: cannot mix the language models");
+  if (ps_set_lm(impl_->ps, "booking", set) < 0 || ps_set_search(impl_->ps, "booking") < 0)
     throw std::runtime_error("pocketsphinx: cannot use the mixed language model");
   ngram_model_free(set);  // the search holds its own reference
   prime();
@@ -404,10 +442,15 @@ void SphinxPool::fillVocabulary() {
   }
 }
 
-bool SphinxPool::reserveSlot() {
-  if (inUse_ >= capacity_) return false;
+std::unique_ptr<SphinxDecoder> SphinxPool::acquireWithKeywords(
+    const std::vector<DomainKeyword>& keywords) {
+  if (inUse_ >= capacity_) return nullptr;
+  SphinxModel m = model_;
+  m.keywords.insert(m.keywords.end(), keywords.begin(), keywords.end());
+  auto d = std::make_unique<SphinxDecoder>(m, &domain_);
+  dropCorpusOnceUsed();
   ++inUse_;
-  return true;
+  return d;
 }
 
 void SphinxPool::releaseSlotOnly() {

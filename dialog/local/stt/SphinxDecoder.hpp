@@ -49,7 +49,7 @@ struct SphinxHypothesis {
   double confidence = 0;
 };
 
-/// The booking-domain model of a pool's decoders. They share tenants and keywords, so they share
+/// The booking-domain model of a pool's decoders. They share tenants, so they share
 /// the corpus and its ARPA text too, built once (seconds of the STT loop thread per decoder
 /// otherwise, while other streams wait). Costs the ARPA text's size (about a megabyte) in memory.
 struct SharedDomainModel {
@@ -117,9 +117,13 @@ class SphinxPool {
   /// True when every word of `keywords` is in the domain model of the pool's decoders (their
   /// tenants' vocabulary), so a pooled decoder already expects them; true for none.
   bool covers(const std::vector<DomainKeyword>& keywords);
-  /// Counts one stream that brings its own decoder (per-stream keywords); false when full.
-  bool reserveSlot();
-  /// Ends a reserveSlot() stream.
+  /// A decoder of its own for a stream with keywords the pool's model lacks: the shared domain
+  /// model plus a small keyword model (tens of ms on top of loading the models, not the seconds a
+  /// rebuilt booking model took). Counts as one stream (nullptr when full); never pooled, so
+  /// its words stay with its stream. Ended with releaseSlotOnly(). Throws what SphinxDecoder's
+  /// constructor throws (std::invalid_argument for a keyword with no usable pronunciation).
+  std::unique_ptr<SphinxDecoder> acquireWithKeywords(const std::vector<DomainKeyword>& keywords);
+  /// Ends an acquireWithKeywords() stream (its decoder is dropped, not pooled).
   void releaseSlotOnly();
   size_t capacity() const { return capacity_; }
   size_t inUse() const { return inUse_; }

@@ -57,6 +57,36 @@ TEST_CASE("domain language model is a valid ARPA bigram over known words") {
   CHECK(buildArpaModel({"zzz"}, {"book"}).empty());
 }
 
+TEST_CASE("a stream's keywords make a corpus of their own, weighted by boost") {
+  MESSAGE("booking corpus sentences: " << bookingCorpus(tools::test::demoTenant().get()).size());
+  auto one = keywordCorpus({{"Okonkwo", 3}});
+  CHECK(one.size() == 1 + 3 * kKeywordSentencesPerBoost);  // the phrase, then its contexts
+  CHECK(one.front() == "okonkwo");
+  size_t named = 0;
+  for (const auto& s : one) {
+    CHECK((" " + s + " ").find(" okonkwo ") != std::string::npos);
+    named += s.rfind("my name is", 0) == 0;
+  }
+  CHECK(named > 0);
+  CHECK(keywordCorpus({{"Okonkwo", 3}}) == one);  // deterministic
+  // Boost 0 still names the word once; negative boosts are 0; no letters, no sentence.
+  CHECK(keywordCorpus({{"Haddad", 0}, {"Quist", -4}, {"123", 2}}) ==
+        std::vector<std::string>{"haddad", "quist"});
+  // A hostile stream's 100 keywords at the largest boost share a bounded corpus by boost.
+  std::vector<DomainKeyword> many;
+  for (int i = 0; i < 100; ++i) many.push_back({"name" + std::string(1, char('a' + i % 26)), 10});
+  many.front().boost = 0;
+  auto bounded = keywordCorpus(many);
+  CHECK(bounded.size() <= 100 + kMaxKeywordSentences + 100);  // phrases, then rounding
+  CHECK(bounded.size() >= kMaxKeywordSentences);
+  // The keyword model's share grows with total boost, within its bounds.
+  CHECK(keywordModelWeight({{"okonkwo", 0}}) == doctest::Approx(kMinKeywordLmWeight));
+  CHECK(keywordModelWeight({{"okonkwo", 3}}) == doctest::Approx(3 * kKeywordLmWeightPerBoost));
+  CHECK(keywordModelWeight({{"a", 2}, {"b", 1}}) == doctest::Approx(3 * kKeywordLmWeightPerBoost));
+  CHECK(keywordModelWeight({{"a", 10}, {"b", 10}, {"c", 10}}) ==
+        doctest::Approx(kMaxKeywordLmWeight));
+}
+
 TEST_CASE("pocketsphinx with the domain model transcribes a flite booking sentence") {
   SphinxModel m;
   m.modelDir = SphinxModel::defaultModelDir();

@@ -410,9 +410,11 @@ struct RegistrationWatcher : SipUserAgentListener {
 }  // namespace
 
 TEST_CASE("REGISTER answers the registrar's digest, refreshes before expiry, un-REGISTERs") {
-  uint16_t registrar = freePort();
-  auto sipp = startSippServer(fixture("uas_registrar.xml"), registrar, 30);
-  REQUIRE(waitUdpBound(registrar));
+  auto server = startBoundSippServer(fixture("uas_registrar.xml"), 30);
+  INFO(server.startError);
+  REQUIRE(server.startError.empty());
+  uint16_t registrar = server.port;
+  auto& sipp = server.result;
   RegistrationWatcher watcher;
   uint16_t port = freePort();
   SipUserAgentConfig cfg{.listenUrl = "sip:127.0.0.1:" + std::to_string(port)};
@@ -444,9 +446,11 @@ TEST_CASE("REGISTER answers the registrar's digest, refreshes before expiry, un-
 }
 
 TEST_CASE("REGISTER with a wrong password reports the failure instead of looping") {
-  uint16_t registrar = freePort();
-  auto sipp = startSippServer(fixture("uas_registrar.xml"), registrar, 10);
-  REQUIRE(waitUdpBound(registrar));
+  auto server = startBoundSippServer(fixture("uas_registrar.xml"), 10);
+  INFO(server.startError);
+  REQUIRE(server.startError.empty());
+  uint16_t registrar = server.port;
+  auto& sipp = server.result;
   RegistrationWatcher watcher;
   uint16_t port = freePort();
   SipUserAgentConfig cfg{.listenUrl = "sip:127.0.0.1:" + std::to_string(port)};

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -113,16 +114,19 @@ inline bool waitUdpBound(uint16_t port, int timeoutMs = 10000) {
 /// running in the background from now on; the future gives its result when it exits.
 inline std::future<SippResult> startSippServer(const std::string& scenarioPath, uint16_t port,
                                                int timeoutS = 40) {
-  return std::async(std::launch::async, [scenarioPath, port, timeoutS] {
+  // Its own RTP echo port, as runSipp does: sipp's default (6000) is where every server sipp
+  // starts probing, so concurrent tests would otherwise race for the same ports.
+  uint16_t media = freePort(true);
+  return std::async(std::launch::async, [scenarioPath, port, timeoutS, media] {
     auto dir = tempDir();
     std::string tag = "uas-" + std::to_string(port);
     auto out = dir / ("sipp-" + tag + ".out");
     auto err = dir / ("sipp-" + tag + ".err");
-    std::string cmd = "cd " + dir.string() + " && timeout " + std::to_string(timeoutS + 10) +
-                      " sipp -sf " + scenarioPath + " -p " + std::to_string(port) +
-                      " -i 127.0.0.1 -m 1 -nostdin -timeout " + std::to_string(timeoutS) +
-                      "s -timeout_error -trace_err -error_file " + err.string() + " > " +
-                      out.string() + " 2>&1";
+    std::string cmd =
+        "cd " + dir.string() + " && timeout " + std::to_string(timeoutS + 10) + " sipp -sf " +
+        scenarioPath + " -p " + std::to_string(port) + " -i 127.0.0.1 -mi 127.0.0.1 -mp " +
+        std::to_string(media) + " -m 1 -nostdin -timeout " + std::to_string(timeoutS) +
+        "s -timeout_error -trace_err -error_file " + err.string() + " > " + out.string() + " 2>&1";
     int rc = std::system(cmd.c_str());
     SippResult r;
     r.exitCode = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
@@ -134,6 +138,39 @@ inline std::future<SippResult> startSippServer(const std::string& scenarioPath, 
     }
     return r;
   });
+}
+
+/// A sipp server running a scenario, its SIP port bound (see startBoundSippServer).
+struct SippServer {
+  uint16_t port = 0;
+  std::future<SippResult> result;
+  std::string startError;  ///< empty when bound; otherwise why not, with sipp's output
+};
+
+/// sipp as a server on a free loopback port, returned once that port is bound: a REGISTER sent
+/// earlier would meet ICMP port-unreachable. Another process can take the port between
+/// freePort() and sipp's bind, so a sipp that exits before binding is tried again on a new port
+/// (three tries); `startError` says what the last one printed when none bound in `waitMs`.
+inline SippServer startBoundSippServer(const std::string& scenarioPath, int timeoutS,
+                                       int waitMs = 20000) {
+  SippServer s;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    s.port = freePort();
+    s.result = startSippServer(scenarioPath, s.port, timeoutS);
+    for (int waited = 0; waited < waitMs; waited += 20) {
+      if (s.result.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) break;
+      if (waitUdpBound(s.port, 20)) return s;
+    }
+    if (s.result.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
+      s.startError = "sipp did not bind 127.0.0.1:" + std::to_string(s.port) + " in " +
+                     std::to_string(waitMs) + " ms";
+      return s;
+    }
+    auto r = s.result.get();
+    s.startError = "sipp exited (" + std::to_string(r.exitCode) +
+                   ") before binding 127.0.0.1:" + std::to_string(s.port) + ":\n" + r.log;
+  }
+  return s;
 }
 
 }  // namespace parley::media::sip::test
