@@ -13,7 +13,8 @@ class Timer {
  public:
   /// Throws SystemError if uv_timer_init fails.
   Timer(uv_loop_t* loop, std::function<void()> onFire);
-  /// Fires once after `timeoutMs`, then every `repeatMs` (0 = once). Restarting replaces.
+  /// Fires once after `timeoutMs` from now (not from when the loop iteration began), then
+  /// every `repeatMs` (0 = once). Restarting replaces.
   void start(uint64_t timeoutMs, uint64_t repeatMs = 0);
   void stop();
   /// Keeps the loop from exiting on account of this timer (uv_unref) — for housekeeping timers.

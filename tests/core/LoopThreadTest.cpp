@@ -57,3 +57,21 @@ TEST_CASE("loop lag is recorded in the histogram") {
   // The blocked tick ran at least ~70 ms late (a 120 ms block minus up to one 50 ms interval).
   CHECK(h.sum() >= 0.05);
 }
+
+TEST_CASE("a timer counts its timeout from start(), not from the loop's last wake-up") {
+  // The loop's cached time goes stale while nothing runs it (as in a long callback); a 200 ms
+  // timer started then must still wait 200 ms. Only a lower bound: load can delay, not hasten.
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  {
+    bool fired = false;
+    Timer t(&loop, [&] { fired = true; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto started = std::chrono::steady_clock::now();
+    t.start(200);
+    while (!fired) uv_run(&loop, UV_RUN_ONCE);
+    CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(195));
+  }
+  uv_run(&loop, UV_RUN_NOWAIT);  // the timer's close
+  CHECK(uv_loop_close(&loop) == 0);
+}
