@@ -1,25 +1,20 @@
 #pragma once
 // The booking-domain language model of the local STT (issue 6, DESIGN.md §5): sentences a caller
 // says when booking — phrase templates expanded with a tenant's vocabulary (services, staff
-// names, days, dates, times, numbers, yes/no, common caller names) and any per-stream keywords —
-// turned into a trigram ARPA model with absolute discounting and back-off (Ney, Essen & Kneser
-// 1994; the ARPA format of the CMU-Cambridge toolkit). The decoder interpolates it with
-// pocketsphinx's generic English model, so booking talk is recognised well while other speech
-// still comes through — the local twin of keyword boosting.
-#include <stdexcept>
-#include <stop_token>
+// names, days, dates, times, numbers, yes/no, common caller names), and a stream's keywords in
+// the contexts such words take; ArpaModel.hpp turns each into an n-gram model. The decoder
+// interpolates them with pocketsphinx's generic English model, so booking talk is recognised
+// well while other speech still comes through — the local twin of keyword boosting.
 #include <string>
 #include <vector>
 
+#include "dialog/local/stt/ArpaModel.hpp"
 #include "tools/Tenant.hpp"
 
 namespace parley::dialog::local {
 
-/// Discount subtracted from every seen n-gram count (0.5–0.8 is usual for small corpora).
-constexpr double kNgramDiscount = 0.5;
-/// Highest n-gram order written (trigrams: "at two thirty", "on thursday at").
-constexpr int kNgramOrder = 3;
-/// Corpus sentences kept: the templates × vocabulary make about ten thousand; bounds build time.
+/// Corpus sentences kept: the demo tenant's templates × vocabulary make about 27 000; bounds build
+/// time.
 constexpr size_t kMaxCorpusSentences = 60000;
 
 /// Corpus sentences that put one keyword in context, per unit of boost.
@@ -47,17 +42,6 @@ struct DomainKeyword {
   double boost = kDefaultKeywordBoost;
 };
 
-/// Thrown by the model builders when their stop token fires (a worker told to stop while its
-/// speech models load): the load is abandoned and nothing half-built is kept.
-struct ModelLoadCancelled : std::runtime_error {
-  ModelLoadCancelled() : std::runtime_error("speech model load cancelled") {}
-};
-
-/// Throws ModelLoadCancelled when `stop` was requested.
-inline void throwIfCancelled(const std::stop_token& stop) {
-  if (stop.stop_requested()) throw ModelLoadCancelled();
-}
-
 /// `text` as the dictionary spells words: lower case, letters and apostrophes, "dr" → "doctor".
 std::string spokenWords(const std::string& text);
 
@@ -76,14 +60,5 @@ std::vector<std::string> keywordCorpus(const std::vector<DomainKeyword>& keyword
 /// boost, within [kMinKeywordLmWeight, kMaxKeywordLmWeight] (boost 0 still makes the word
 /// reachable; many keywords never drown the booking and generic models).
 double keywordModelWeight(const std::vector<DomainKeyword>& keywords);
-
-/// An ARPA-format model of order `order` (1–3) of `sentences` (words split on spaces; <s> and
-/// </s> added). Words not in `dictionaryWords` (the decoder's pronouncing dictionary) split a
-/// sentence: n-grams never span them. "" when no sentence has a known word. Seconds of work for
-/// a large corpus (a few more under ASan): `stop` is checked every few hundred sentences and
-/// n-grams, ModelLoadCancelled thrown when it fires.
-std::string buildArpaModel(const std::vector<std::string>& sentences,
-                           const std::vector<std::string>& dictionaryWords, int order = kNgramOrder,
-                           const std::stop_token& stop = {});
 
 }  // namespace parley::dialog::local

@@ -19,7 +19,6 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 #include "dialog/local/stt/BandDetector.hpp"
@@ -143,10 +142,8 @@ const std::vector<mfcc_t>& primedMeans(ps_decoder_t* ps, int band) {
 /// vocabulary: n-grams over unknown words would only be dropped by pocketsphinx).
 std::vector<std::string> knownWords(ps_decoder_t* ps, const std::vector<std::string>& sentences) {
   std::set<std::string> vocab;
-  for (const auto& s : sentences) {
-    std::istringstream in(s);
-    for (std::string w; in >> w;) vocab.insert(w);
-  }
+  for (const auto& s : sentences)
+    for (auto& w : splitWords(s)) vocab.insert(std::move(w));
   std::vector<std::string> known;
   for (const auto& w : vocab) {
     if (char* p = ps_lookup_word(ps, w.c_str())) {
@@ -157,9 +154,15 @@ std::vector<std::string> knownWords(ps_decoder_t* ps, const std::vector<std::str
   return known;
 }
 
+/// One reference to a sphinxbase n-gram model (ngram_model_free drops it).
+struct NgramModelFree {
+  void operator()(ngram_model_t* m) const { ngram_model_free(m); }
+};
+using NgramModelPtr = std::unique_ptr<ngram_model_t, NgramModelFree>;
+
 /// Reads an ARPA text through a private temporary file (pocketsphinx 5prealpha reads models
 /// from paths only). nullptr when pocketsphinx cannot parse it.
-ngram_model_t* readArpa(cmd_ln_t* config, logmath_t* lmath, const std::string& arpa) {
+NgramModelPtr readArpa(cmd_ln_t* config, logmath_t* lmath, const std::string& arpa) {
   static std::atomic<int> counter{0};
   auto path = std::filesystem::temp_directory_path() /
               ("parley-lm-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".arpa");
@@ -168,7 +171,7 @@ ngram_model_t* readArpa(cmd_ln_t* config, logmath_t* lmath, const std::string& a
     f << arpa;
     if (!f) throw std::runtime_error("cannot write the language model to " + path.string());
   }
-  ngram_model_t* m = ngram_model_read(config, path.c_str(), NGRAM_ARPA, lmath);
+  NgramModelPtr m(ngram_model_read(config, path.c_str(), NGRAM_ARPA, lmath));
   std::error_code ec;
   std::filesystem::remove(path, ec);
   return m;
@@ -221,15 +224,16 @@ SphinxDecoder::SphinxDecoder(const SphinxModel& model, SharedDomainModel* shared
   // Pooled decoders share tenants, so one ARPA text serves them all; a stream's keywords get a
   // small model of their own on top (milliseconds to build, where rebuilding the booking model
   // with them took seconds of the STT loop thread while every other stream waited).
-  std::string arpa = shared ? shared->arpa : std::string();
-  if (arpa.empty()) {
+  std::string ownArpa;
+  if (!shared || shared->arpa.empty()) {
     std::vector<std::string> own;
     if (shared && shared->sentences.empty()) shared->sentences = modelCorpus(model);
     if (!shared) own = modelCorpus(model);
     const auto& sentences = shared ? shared->sentences : own;
-    arpa = buildArpaModel(sentences, knownWords(impl_->ps, sentences), kNgramOrder, model.stop);
-    if (shared) shared->arpa = arpa;
+    ownArpa = buildArpaModel(sentences, knownWords(impl_->ps, sentences), kNgramOrder, model.stop);
+    if (shared) shared->arpa = std::move(ownArpa);
   }
+  const std::string& arpa = shared ? shared->arpa : ownArpa;
   std::string keywordArpa;
   if (!model.keywords.empty()) {
     auto sentences = keywordCorpus(model.keywords);
@@ -238,38 +242,39 @@ SphinxDecoder::SphinxDecoder(const SphinxModel& model, SharedDomainModel* shared
   }
   throwIfCancelled(model.stop);
   logmath_t* lmath = ps_get_logmath(impl_->ps);
-  std::vector<ngram_model_t*> models;
+  // Our references to the models; the set retains each one it mixes (sphinxbase
+  // ngram_model_set_init), so ours are dropped on leaving here, thrown or not — holding them
+  // leaked ≈ 30 MB of n-gram tables with every freed decoder.
+  std::vector<NgramModelPtr> models;
   std::vector<float> weights;
   std::vector<std::string> names;
-  auto freeAll = [&] {
-    for (auto* m : models) ngram_model_free(m);
-  };
-  auto use = [&](ngram_model_t* m, const char* name, double weight) {
-    if (!m) {
-      freeAll();
+  auto use = [&](NgramModelPtr m, const char* name, double weight) {
+    if (!m)
       throw std::runtime_error(std::string("pocketsphinx: cannot load the ") + name +
                                " language model");
-    }
-    models.push_back(m);
+    models.push_back(std::move(m));
     names.emplace_back(name);
     weights.push_back(static_cast<float>(weight));
   };
   double kw = keywordArpa.empty() ? 0.0 : keywordModelWeight(model.keywords);
   double domain = arpa.empty() ? 0.0 : model.domainWeight;
-  use(ngram_model_read(impl_->config, lm.c_str(), NGRAM_AUTO, lmath), "generic",
+  use(NgramModelPtr(ngram_model_read(impl_->config, lm.c_str(), NGRAM_AUTO, lmath)), "generic",
       (1.0 - domain) * (1.0 - kw));
   if (!arpa.empty()) use(readArpa(impl_->config, lmath, arpa), "domain", domain * (1.0 - kw));
   if (!keywordArpa.empty()) use(readArpa(impl_->config, lmath, keywordArpa), "keywords", kw);
+  std::vector<ngram_model_t*> raw;
   std::vector<char*> namePtrs;
-  for (auto& n : names) namePtrs.push_back(n.data());
-  ngram_model_t* set = ngram_model_set_init(impl_->config, models.data(), namePtrs.data(),
-                                            weights.data(), static_cast<int32>(models.size()));
-  // The set retains each model (sphinxbase ngram_model_set_init): drop our references, or
-  // every decoder leaks its ≈ 30 MB of n-gram tables when it is freed.
-  freeAll();
+  for (size_t i = 0; i < models.size(); ++i) {
+    raw.push_back(models[i].get());
+    namePtrs.push_back(names[i].data());
+  }
+  ngram_model_t* set = ngram_model_set_init(impl_->config, raw.data(), namePtrs.data(),
+                                            weights.data(), static_cast<int32>(raw.size()));
   if (!set) throw std::runtime_error("pocketsphinx: cannot mix the language models");
-  if (ps_set_lm(impl_->ps, "booking", set) < 0 || ps_set_search(impl_->ps, "booking") < 0)
+  if (ps_set_lm(impl_->ps, "booking", set) < 0 || ps_set_search(impl_->ps, "booking") < 0) {
+    ngram_model_free(set);
     throw std::runtime_error("pocketsphinx: cannot use the mixed language model");
+  }
   ngram_model_free(set);  // the search holds its own reference
   prime();
 }
@@ -279,8 +284,7 @@ void SphinxDecoder::addKeywordWords(const std::vector<DomainKeyword>& keywords) 
   // surname) get flite's pronunciation first, so the domain model below can use them.
   std::set<std::string> words;
   for (const auto& k : keywords) {
-    std::istringstream in(spokenWords(k.phrase));
-    for (std::string w; in >> w;) words.insert(w);
+    for (auto& w : splitWords(spokenWords(k.phrase))) words.insert(std::move(w));
   }
   for (const auto& w : words) {
     if (char* p = ps_lookup_word(impl_->ps, w.c_str())) {
@@ -425,8 +429,7 @@ bool SphinxPool::covers(const std::vector<DomainKeyword>& keywords) {
   if (model_.domainWeight <= 0) return false;
   fillVocabulary();
   for (const auto& k : keywords) {
-    std::istringstream in(spokenWords(k.phrase));
-    for (std::string w; in >> w;)
+    for (const auto& w : splitWords(spokenWords(k.phrase)))
       if (!vocabulary_.count(w)) return false;
   }
   return true;
@@ -436,8 +439,7 @@ void SphinxPool::fillVocabulary() {
   if (vocabulary_.empty() && model_.domainWeight > 0) {
     if (domain_.sentences.empty()) domain_.sentences = modelCorpus(model_);
     for (const auto& s : domain_.sentences) {
-      std::istringstream in(s);
-      for (std::string w; in >> w;) vocabulary_.insert(w);
+      for (auto& w : splitWords(s)) vocabulary_.insert(std::move(w));
     }
   }
 }
